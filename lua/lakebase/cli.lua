@@ -1,0 +1,158 @@
+--- The command line: parses arguments, runs a script or `-e` code as the main task, and turns the
+-- outcome into an exit status (0 success, 1 script failure, 2 usage error, 130/143 interrupted).
+local sched = require "lakebase.sched"
+local errors = require "lakebase.errors"
+local log = require "lakebase.log"
+local redact = require "lakebase.redact"
+
+local M = {}
+
+local USAGE = [[
+usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
+       lakebase [options] FILE [ARGS...]       the same
+       lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
+       lakebase [options] -                    run a script read from standard input
+       lakebase --version | --help
+
+Options:
+  -e CODE         run CODE instead of a script file
+  -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
+                  (LAKEBASE_DEBUG=1 does the same)
+  -q, --quiet     no progress output
+  --version       print the version and exit
+  -h, --help      print this help and exit
+
+Scripts run as tasks on an event loop: lakebase.sleep, lakebase.http.request and every other wait
+yield, so lakebase.spawn/all/timeout run workflows concurrently on one thread. Script arguments
+are in `arg` (arg[0] is the script) and in `...`.
+
+Exit status: 0 success; 1 the script failed (syntax or runtime error, traceback on stderr);
+2 the command line is wrong (unknown option, missing or unreadable script); 130/143 interrupted
+by SIGINT/SIGTERM.
+
+Environment:
+  LAKEBASE_LUA_DIR   load lakebase's own Lua modules from this directory first (development)
+  LAKEBASE_DEBUG     as --verbose
+]]
+
+local function usage_error(msg)
+  io.stderr:write("lakebase: ", msg, " (see 'lakebase --help')\n")
+  return 2
+end
+
+local function read_script(path)
+  local f, err
+  if path == "-" then
+    f = io.stdin
+  else
+    f, err = io.open(path, "rb")
+    if not f then return nil, err end
+  end
+  local text = f:read("a")
+  if f ~= io.stdin then f:close() end
+  if text == nil then return nil, "cannot read " .. path end
+  return (text:gsub("^#![^\n]*", ""))  -- a shebang line stays a comment (line numbers kept)
+end
+
+local function report_failure(task)
+  local err = task.error
+  local tb = task.traceback or sched.traceback_of(err)
+  if tb and not errors.is(err, "cancelled") then
+    io.stderr:write("lakebase: ", redact.text(tb), "\n")
+  else
+    io.stderr:write("lakebase: ", redact.text(tostring(err)), "\n")
+  end
+end
+
+local function exit_code_of(task, signal)
+  if signal then return signal == "SIGTERM" and 143 or 130 end
+  if task.status == "done" then return 0 end
+  local err = task.error
+  if errors.is(err, "exit") then
+    local c = err.code
+    if c == true or c == nil then return 0 elseif c == false then return 1 end
+    return math.tointeger(c) or 1
+  end
+  report_failure(task)
+  return 1
+end
+
+local function install_globals(script, args)
+  local lakebase = require "lakebase"
+  _G.lakebase = lakebase
+  local a = { [0] = script }
+  for i, v in ipairs(args) do a[i] = v end
+  a[-1] = "lakebase"
+  _G.arg = a
+  -- os.exit unwinds the task instead of killing the process, so cleanups still run.
+  os.exit = function(code) error(errors.exit(code), 0) end
+end
+
+--- Runs `chunk` with `args` as the main task and returns the exit status.
+local function run_chunk(chunk, args)
+  local task, signal, forced = sched.run(chunk, table.unpack(args))
+  if signal then
+    io.stderr:write("lakebase: interrupted by ", signal, forced and " (cleanup abandoned)" or "", "\n")
+  end
+  return exit_code_of(task, signal)
+end
+
+--- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
+function M.main(argv)
+  local i, code = 1, nil
+  while argv[i] do
+    local a = argv[i]
+    if a == "-h" or a == "--help" then
+      io.stdout:write(USAGE)
+      return 0
+    elseif a == "--version" then
+      io.stdout:write("lakebase ", require("lakebase.core").version, " (", _VERSION, ")\n")
+      return 0
+    elseif a == "-v" or a == "--verbose" then
+      log.verbose = true
+    elseif a == "-q" or a == "--quiet" then
+      log.quiet = true
+    elseif a == "-e" then
+      code = argv[i + 1]
+      if code == nil then return usage_error("option '-e' needs a Lua chunk") end
+      i = i + 1
+    elseif a == "--" then
+      i = i + 1
+      break
+    elseif a:sub(1, 1) == "-" and a ~= "-" then
+      return usage_error("unknown option '" .. a .. "'")
+    else
+      break
+    end
+    i = i + 1
+  end
+  local rest = {}
+  for j = i, #argv do rest[#rest + 1] = argv[j] end
+
+  local chunk, err, script
+  if code then
+    script = "-e"
+    chunk, err = load(code, "=(command line)", "t")
+  else
+    if rest[1] == "run" then table.remove(rest, 1) end
+    script = table.remove(rest, 1)
+    if script == nil then
+      if require("lakebase.core").isatty(0) then
+        io.stderr:write(USAGE)
+        return 2
+      end
+      script = "-"
+    end
+    local text, rerr = read_script(script)
+    if not text then return usage_error("cannot open script " .. rerr) end
+    chunk, err = load(text, "@" .. (script == "-" and "stdin" or script), "t")
+  end
+  if not chunk then
+    io.stderr:write("lakebase: ", err, "\n")
+    return 1
+  end
+  install_globals(script, rest)
+  return run_chunk(chunk, rest)
+end
+
+return M

@@ -1,0 +1,120 @@
+--- A small HTTP/1.1 server on the event loop, for the emulator and for tests. Each connection is a
+-- task; a handler may wait (sleep, HTTP, SQL) while other connections go on.
+-- handler(req) gets {method=, path=, query=, headers=, body=, peer=} and returns
+-- status, headers (table), body (string).
+local sched = require "lakebase.sched"
+local net = require "lakebase.net"
+local log = require "lakebase.log"
+
+local M = {}
+
+local REASONS = { [200] = "OK", [201] = "Created", [204] = "No Content", [400] = "Bad Request",
+  [401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found", [405] = "Method Not Allowed",
+  [409] = "Conflict", [413] = "Payload Too Large", [429] = "Too Many Requests",
+  [500] = "Internal Server Error", [501] = "Not Implemented", [503] = "Service Unavailable" }
+
+local MAX_HEADER, MAX_BODY = 64 * 1024, 16 * 1024 * 1024
+
+local function unescape(s)
+  return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+--- Splits a query string into a table (last value wins).
+function M.parse_query(q)
+  local out = {}
+  for pair in (q or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    out[unescape(k)] = unescape(v)
+  end
+  return out
+end
+
+local function read_request(conn)
+  local line = conn:read_until("\r\n", MAX_HEADER)
+  if not line then return nil end
+  local method, target, version = line:match("^(%u+) (%S+) HTTP/(%d%.%d)$")
+  if not method then return false, "malformed request line" end
+  local headers, size = {}, #line
+  while true do
+    local h = conn:read_until("\r\n", MAX_HEADER)
+    if not h then return nil end
+    if h == "" then break end
+    size = size + #h
+    if size > MAX_HEADER then return false, "headers too large" end
+    local name, value = h:match("^([^:]+):%s*(.-)%s*$")
+    if not name then return false, "malformed header" end
+    headers[name:lower()] = value
+  end
+  local path, query = target:match("^([^?]*)%??(.*)$")
+  local req = { method = method, target = target, path = unescape(path), query = M.parse_query(query),
+    headers = headers, version = version, body = "" }
+  if headers["transfer-encoding"] then return false, "chunked request bodies are not supported" end
+  local len = tonumber(headers["content-length"] or "0")
+  if not len or len < 0 or len > MAX_BODY then return false, "bad Content-Length" end
+  if len > 0 then
+    req.body = conn:read_exactly(len)
+    if not req.body then return nil end
+  end
+  return req
+end
+
+local function write_response(conn, status, headers, body, keep)
+  body = body or ""
+  local out = { string.format("HTTP/1.1 %d %s\r\n", status, REASONS[status] or "Status") }
+  headers = headers or {}
+  for k, v in pairs(headers) do out[#out + 1] = k .. ": " .. tostring(v) .. "\r\n" end
+  out[#out + 1] = "Content-Length: " .. #body .. "\r\n"
+  out[#out + 1] = keep and "Connection: keep-alive\r\n\r\n" or "Connection: close\r\n\r\n"
+  out[#out + 1] = body
+  conn:send(table.concat(out))
+end
+
+local function serve_connection(conn, handler)
+  local ok, err = pcall(function()
+    while true do
+      local req, bad = read_request(conn)
+      if req == nil then return end
+      if req == false then
+        write_response(conn, 400, { ["Content-Type"] = "text/plain" }, bad .. "\n", false)
+        return
+      end
+      req.peer = conn.peer
+      req.conn = conn
+      local keep = (req.headers.connection or ""):lower() ~= "close" and req.version == "1.1"
+      local hok, status, headers, body = pcall(handler, req)
+      if req.hijacked then return end  -- the handler took the connection (to drop it, say)
+      if not hok then
+        log.warn("handler failed for %s %s: %s", req.method, req.path, tostring(status))
+        status, headers, body = 500, { ["Content-Type"] = "text/plain" }, "internal error\n"
+      end
+      write_response(conn, status, headers, body, keep)
+      if not keep then return end
+    end
+  end)
+  conn:close()
+  if not ok and not require("lakebase.errors").is(err, "cancelled") then
+    log.debug("connection from %s ended: %s", tostring(conn.peer), tostring(err))
+  end
+end
+
+--- Starts serving on opts.host (default 127.0.0.1) and opts.port (default 0: a free port).
+-- Returns the server: server.port, server:close().
+function M.serve(opts)
+  local server = net.listen(opts.host or "127.0.0.1", opts.port or 0)
+  local handler = opts.handler
+  server.task = sched.spawn(function()
+    while true do
+      local conn = server:accept()
+      sched.spawn(serve_connection, conn, handler)
+    end
+  end)
+  server.task.name = "httpd accept loop"
+  local close = server.close
+  function server:close()
+    self.task:cancel()
+    close(self)
+  end
+  return server
+end
+
+return M

@@ -1,0 +1,102 @@
+--- JSON. Decoding uses a private lua-cjson instance (fast, and its settings never leak to other
+-- users of cjson); encoding is done here, so that output is deterministic (sorted keys) and empty
+-- arrays can be told from empty objects. `json.null` stands for JSON null.
+local cjson = require("lakebase.core.cjson").new()
+cjson.decode_max_depth(200)
+
+local M = { null = cjson.null }
+
+local array_mt = { __name = "lakebase.json.array" }
+M.array_mt = array_mt
+
+--- Marks a table as an array, so that an empty one encodes as `[]` (empty tables are `{}`).
+function M.array(t)
+  return setmetatable(t or {}, array_mt)
+end
+
+local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
+  ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+local function escape_char(c)
+  return escapes[c] or string.format("\\u%04x", c:byte())
+end
+
+local encode_value
+
+local function is_array(t)
+  if getmetatable(t) == array_mt then return true end
+  local n = #t
+  if n == 0 then return false end
+  local count = 0
+  for _ in pairs(t) do count = count + 1 end
+  return count == n
+end
+
+local function encode_table(t, out, depth, seen)
+  if seen[t] then error("cannot encode a table that contains itself", 0) end
+  if depth > 200 then error("cannot encode tables nested deeper than 200", 0) end
+  seen[t] = true
+  if is_array(t) then
+    out[#out + 1] = "["
+    for i = 1, #t do
+      if i > 1 then out[#out + 1] = "," end
+      encode_value(t[i], out, depth + 1, seen)
+    end
+    out[#out + 1] = "]"
+  else
+    local keys = {}
+    for k in pairs(t) do
+      if type(k) ~= "string" then
+        error("cannot encode a table with a " .. type(k) .. " key (JSON object keys are strings)", 0)
+      end
+      keys[#keys + 1] = k
+    end
+    table.sort(keys)
+    out[#out + 1] = "{"
+    for i, k in ipairs(keys) do
+      if i > 1 then out[#out + 1] = "," end
+      out[#out + 1] = '"' .. k:gsub('[%c"\\]', escape_char) .. '":'
+      encode_value(t[k], out, depth + 1, seen)
+    end
+    out[#out + 1] = "}"
+  end
+  seen[t] = nil
+end
+
+function encode_value(v, out, depth, seen)
+  local t = type(v)
+  if v == nil or v == M.null then
+    out[#out + 1] = "null"
+  elseif t == "string" then
+    out[#out + 1] = '"' .. v:gsub('[%c"\\]', escape_char) .. '"'
+  elseif t == "boolean" then
+    out[#out + 1] = v and "true" or "false"
+  elseif math.type(v) == "integer" then
+    out[#out + 1] = string.format("%d", v)
+  elseif t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then error("cannot encode " .. tostring(v) .. " in JSON", 0) end
+    local s = string.format("%.14g", v)
+    if tonumber(s) ~= v then s = string.format("%.17g", v) end
+    out[#out + 1] = s
+  elseif t == "table" then
+    encode_table(v, out, depth, seen)
+  else
+    error("cannot encode a " .. t .. " value in JSON", 0)
+  end
+end
+
+--- Encodes a Lua value as JSON text (object keys sorted); raises on values JSON cannot hold.
+function M.encode(v)
+  local out = {}
+  encode_value(v, out, 0, {})
+  return table.concat(out)
+end
+
+--- Decodes JSON text; returns the value, or nil and a message when the text is not JSON.
+function M.decode(s)
+  if type(s) ~= "string" then return nil, "expected JSON text, got " .. type(s) end
+  local ok, v = pcall(cjson.decode, s)
+  if not ok then return nil, (tostring(v):gsub("^.-:%d+: ", "")) end
+  return v
+end
+
+return M

@@ -1,0 +1,50 @@
+/*
+** http.h: one HTTP request on libcurl's easy interface, run by the loop's multi handle.
+** Callbacks only append to C buffers; the response is read after the loop reports the handle done.
+*/
+#ifndef LB_HTTP_H
+#define LB_HTTP_H
+
+#include <stddef.h>
+
+typedef struct lb_http lb_http;
+
+typedef struct lb_buf {
+  char *data;
+  size_t len, cap;
+} lb_buf;
+
+/* Appends n bytes; returns 0, or -1 when out of memory. */
+int lb_buf_append(lb_buf *b, const char *s, size_t n);
+void lb_buf_free(lb_buf *b);
+
+/*
+** Prepares a request. body may be NULL. timeout_ms 0 means none. Returns NULL with *err set
+** (a static string) on failure.
+*/
+lb_http *lb_http_new(const char *method, const char *url, const char *body, size_t bodylen,
+                     long timeout_ms, const char **err);
+/* Adds a "Name: value" request header; returns 0 or -1. */
+int lb_http_add_header(lb_http *r, const char *line);
+void lb_http_free(lb_http *r);
+
+/* The easy handle, for the loop; the loop stores its handle pointer in CURLOPT_PRIVATE. */
+void *lb_http_easy(lb_http *r);
+/* Called by the loop when libcurl reports the transfer finished with the given CURLcode. */
+void lb_http_finish(lb_http *r, int curlcode);
+
+/* Results, valid once finished. */
+typedef struct lb_http_result {
+  int ok;               /* transfer completed (any HTTP status) */
+  long status;
+  const char *error;    /* libcurl's message when !ok */
+  int curlcode;
+  const char *headers;  /* raw header block of the final response */
+  size_t headers_len;
+  const char *body;
+  size_t body_len;
+  double seconds;       /* total time */
+} lb_http_result;
+void lb_http_result_get(lb_http *r, lb_http_result *out);
+
+#endif

@@ -1,0 +1,345 @@
+/*
+** loop.c: epoll + libcurl multi (socket-driven) + timer heap + self-pipe for signals.
+*/
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <curl/curl.h>
+#include "loop.h"
+#include "http.h"
+
+/* What an epoll event is about: kept in the top bits of data.u64, the descriptor below. */
+enum { TAG_SIGNAL = 1, TAG_CURL, TAG_WATCH };
+#define EV_DATA(tag, fd) (((uint64_t)(tag) << 32) | (uint32_t)(fd))
+
+struct lb_loop {
+  int epfd;
+  CURLM *multi;
+  double curl_deadline;         /* when libcurl wants its timeout action; < 0: never */
+  lb_timerheap timers;
+  lb_handle *ready_head, *ready_tail;
+  lb_handle **watchers;         /* indexed by descriptor */
+  int nwatchers;
+  int pending;
+  lb_loop_stats stats;
+};
+
+/* Signals arrive through a self-pipe so that epoll_wait wakes up. */
+static int sig_pipe[2] = {-1, -1};
+static volatile sig_atomic_t sig_last, sig_unread;
+
+static void on_signal(int sig) {
+  int saved = errno;
+  if (sig_unread) {
+    /* The previous signal was never picked up: the host is stuck, so give up at once. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  sig_last = sig;
+  sig_unread = 1;
+  if (sig_pipe[1] >= 0 && write(sig_pipe[1], "s", 1) < 0) { /* pipe full: a wakeup is queued */ }
+  errno = saved;
+}
+
+double lb_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void make_ready(lb_loop *loop, lb_handle *h) {
+  h->state = LB_READY;
+  h->next_ready = NULL;
+  if (loop->ready_tail) loop->ready_tail->next_ready = h;
+  else loop->ready_head = h;
+  loop->ready_tail = h;
+  loop->pending--;
+}
+
+/* libcurl: start, change or stop watching one of its sockets. */
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *ud, void *sockp) {
+  lb_loop *loop = ud;
+  (void)easy;
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, s, NULL);
+    curl_multi_assign(loop->multi, s, NULL);
+    return 0;
+  }
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+  ev.data.u64 = EV_DATA(TAG_CURL, s);
+  int op = sockp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(loop->epfd, op, s, &ev) != 0) {
+    if (errno == ENOENT) epoll_ctl(loop->epfd, EPOLL_CTL_ADD, s, &ev);
+    else if (errno == EEXIST) epoll_ctl(loop->epfd, EPOLL_CTL_MOD, s, &ev);
+  }
+  curl_multi_assign(loop->multi, s, (void *)1);  /* marks "known" for the next call */
+  return 0;
+}
+
+/* libcurl: when to call curl_multi_socket_action with CURL_SOCKET_TIMEOUT. */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud) {
+  lb_loop *loop = ud;
+  (void)multi;
+  loop->curl_deadline = timeout_ms < 0 ? -1.0 : lb_now() + (double)timeout_ms / 1000.0;
+  return 0;
+}
+
+lb_loop *lb_loop_new(const char **err) {
+  lb_loop *loop = calloc(1, sizeof *loop);
+  if (loop == NULL) {
+    *err = "out of memory";
+    return NULL;
+  }
+  loop->curl_deadline = -1.0;
+  lb_timerheap_init(&loop->timers);
+  loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (loop->epfd < 0) {
+    *err = strerror(errno);
+    free(loop);
+    return NULL;
+  }
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (loop->multi = curl_multi_init()) == NULL) {
+    *err = "libcurl could not be initialised";
+    close(loop->epfd);
+    free(loop);
+    return NULL;
+  }
+  curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+  curl_multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop);
+  curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+  curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
+  curl_multi_setopt(loop->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+
+  if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+  }
+  if (sig_pipe[0] >= 0) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = EV_DATA(TAG_SIGNAL, sig_pipe[0]);
+    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, sig_pipe[0], &ev);
+  }
+  return loop;
+}
+
+void lb_loop_free(lb_loop *loop) {
+  if (loop == NULL) return;
+  curl_multi_cleanup(loop->multi);
+  curl_global_cleanup();
+  lb_timerheap_free(&loop->timers);
+  free(loop->watchers);
+  close(loop->epfd);
+  free(loop);
+}
+
+int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds) {
+  if (!(seconds >= 0)) seconds = 0;  /* also turns NaN into 0 */
+  h->timer.deadline = lb_now() + seconds;
+  if (lb_timerheap_push(&loop->timers, &h->timer) != 0) {
+    errno = ENOMEM;
+    return -1;
+  }
+  h->kind = LB_TIMER;
+  h->state = LB_PENDING;
+  loop->pending++;
+  return 0;
+}
+
+int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events) {
+  if (fd < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  if (fd >= loop->nwatchers) {
+    int n = loop->nwatchers ? loop->nwatchers : 64;
+    while (n <= fd) n *= 2;
+    lb_handle **w = realloc(loop->watchers, (size_t)n * sizeof *w);
+    if (w == NULL) {
+      errno = ENOMEM;
+      return -1;
+    }
+    memset(w + loop->nwatchers, 0, (size_t)(n - loop->nwatchers) * sizeof *w);
+    loop->watchers = w;
+    loop->nwatchers = n;
+  }
+  if (loop->watchers[fd] != NULL) {
+    errno = EBUSY;  /* one waiter per descriptor at a time */
+    return -1;
+  }
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = (events & LB_EV_READ ? EPOLLIN | EPOLLRDHUP : 0) | (events & LB_EV_WRITE ? EPOLLOUT : 0);
+  ev.data.u64 = EV_DATA(TAG_WATCH, fd);
+  if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return -1;
+  loop->watchers[fd] = h;
+  h->kind = LB_FDWATCH;
+  h->fd = fd;
+  h->events = events;
+  h->revents = 0;
+  h->state = LB_PENDING;
+  loop->pending++;
+  return 0;
+}
+
+int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
+  CURL *easy = lb_http_easy(h->http);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)h);
+  if (curl_multi_add_handle(loop->multi, easy) != CURLM_OK) {
+    errno = EINVAL;
+    return -1;
+  }
+  h->kind = LB_HTTP;
+  h->state = LB_PENDING;
+  loop->pending++;
+  loop->stats.http_started++;
+  return 0;
+}
+
+static void fd_stop(lb_loop *loop, lb_handle *h) {
+  if (h->fd >= 0 && h->fd < loop->nwatchers && loop->watchers[h->fd] == h) {
+    loop->watchers[h->fd] = NULL;
+    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+  }
+}
+
+void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
+  if (h->state == LB_READY) {  /* unlink from the ready queue */
+    lb_handle **p = &loop->ready_head, *prev = NULL;
+    while (*p && *p != h) { prev = *p; p = &(*p)->next_ready; }
+    if (*p) {
+      *p = h->next_ready;
+      if (loop->ready_tail == h) loop->ready_tail = prev;
+    }
+    h->state = LB_CANCELLED;
+    return;
+  }
+  if (h->state != LB_PENDING) return;
+  switch (h->kind) {
+    case LB_TIMER: lb_timerheap_remove(&loop->timers, &h->timer); break;
+    case LB_FDWATCH: fd_stop(loop, h); break;
+    case LB_HTTP: curl_multi_remove_handle(loop->multi, lb_http_easy(h->http)); break;
+  }
+  h->state = LB_CANCELLED;
+  loop->pending--;
+}
+
+static void curl_collect(lb_loop *loop) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(loop->multi, &left)) != NULL) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL *easy = msg->easy_handle;
+    int code = (int)msg->data.result;  /* read before removing: msg is freed by removal */
+    lb_handle *h = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
+    curl_multi_remove_handle(loop->multi, easy);
+    if (h != NULL && h->state == LB_PENDING) {
+      lb_http_finish(h->http, code);
+      loop->stats.http_done++;
+      make_ready(loop, h);
+    }
+  }
+}
+
+static void curl_act(lb_loop *loop, curl_socket_t s, int flags) {
+  int running;
+  curl_multi_socket_action(loop->multi, s, flags, &running);
+}
+
+int lb_loop_poll(lb_loop *loop, double timeout) {
+  loop->stats.polls++;
+  double now = lb_now();
+  if (loop->ready_head) timeout = 0;
+  lb_timer *t = lb_timerheap_peek(&loop->timers);
+  if (t) {
+    double d = t->deadline > now ? t->deadline - now : 0;
+    if (timeout < 0 || d < timeout) timeout = d;
+  }
+  if (loop->curl_deadline >= 0) {
+    double d = loop->curl_deadline > now ? loop->curl_deadline - now : 0;
+    if (timeout < 0 || d < timeout) timeout = d;
+  }
+  if (timeout < 0 && loop->pending == 0) {
+    if (!sig_unread) return 1;
+    timeout = 0;
+  }
+
+  /* Round up so that a deadline 0.3 ms away does not turn into a busy spin. */
+  int ms = timeout < 0 ? -1 : timeout <= 0 ? 0 : (int)ceil(timeout * 1000.0);
+  struct epoll_event evs[256];
+  int n = epoll_wait(loop->epfd, evs, 256, ms);
+  if (n < 0) n = 0;  /* EINTR: a signal; the self-pipe tells which */
+  if (n > 0) loop->stats.wakeups++;
+  for (int i = 0; i < n; i++) {
+    int tag = (int)(evs[i].data.u64 >> 32);
+    int fd = (int)(uint32_t)evs[i].data.u64;
+    uint32_t e = evs[i].events;
+    if (tag == TAG_SIGNAL) {
+      char buf[64];
+      while (read(fd, buf, sizeof buf) > 0) {}
+    } else if (tag == TAG_CURL) {
+      int flags = (e & EPOLLIN ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                  (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+      curl_act(loop, fd, flags);
+    } else if (tag == TAG_WATCH && fd < loop->nwatchers && loop->watchers[fd]) {
+      lb_handle *h = loop->watchers[fd];
+      h->revents = (e & EPOLLIN ? LB_EV_READ : 0) | (e & EPOLLOUT ? LB_EV_WRITE : 0) |
+                   (e & EPOLLERR ? LB_EV_ERROR : 0) | (e & (EPOLLHUP | EPOLLRDHUP) ? LB_EV_HUP : 0);
+      fd_stop(loop, h);
+      make_ready(loop, h);
+    }
+  }
+  now = lb_now();
+  if (loop->curl_deadline >= 0 && now >= loop->curl_deadline) {
+    loop->curl_deadline = -1.0;
+    curl_act(loop, CURL_SOCKET_TIMEOUT, 0);
+  }
+  curl_collect(loop);
+  while ((t = lb_timerheap_peek(&loop->timers)) != NULL && t->deadline <= now) {
+    lb_timerheap_remove(&loop->timers, t);
+    make_ready(loop, (lb_handle *)((char *)t - offsetof(lb_handle, timer)));
+  }
+  return 0;
+}
+
+lb_handle *lb_loop_next_ready(lb_loop *loop) {
+  lb_handle *h = loop->ready_head;
+  if (h == NULL) return NULL;
+  loop->ready_head = h->next_ready;
+  if (loop->ready_head == NULL) loop->ready_tail = NULL;
+  h->next_ready = NULL;
+  h->state = LB_DONE;
+  return h;
+}
+
+int lb_loop_pending(const lb_loop *loop) { return loop->pending; }
+
+int lb_loop_take_signal(lb_loop *loop) {
+  (void)loop;
+  if (!sig_unread) return 0;
+  sig_unread = 0;
+  return sig_last;
+}
+
+const lb_loop_stats *lb_loop_stats_get(const lb_loop *loop) { return &loop->stats; }
+
+void *lb_loop_multi(lb_loop *loop) { return loop->multi; }

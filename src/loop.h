@@ -1,0 +1,72 @@
+/*
+** loop.h: the event loop. One per process, owned by the host, created before the Lua state and
+** freed after it. It waits on epoll for libcurl's sockets, watched file descriptors and a
+** self-pipe fed by signal handlers, and keeps a timer heap. Work items are lb_handles: starting
+** one never blocks, and a handle that finishes is moved to a ready queue that the Lua scheduler
+** drains after lb_loop_poll returns. No Lua code ever runs inside this file.
+*/
+#ifndef LB_LOOP_H
+#define LB_LOOP_H
+
+#include "timerheap.h"
+
+typedef struct lb_loop lb_loop;
+typedef struct lb_http lb_http;
+
+enum lb_handle_kind { LB_TIMER = 1, LB_FDWATCH, LB_HTTP };
+enum lb_handle_state { LB_IDLE = 0, LB_PENDING, LB_READY, LB_DONE, LB_CANCELLED };
+
+/* Readiness bits reported for a watched descriptor. */
+enum { LB_EV_READ = 1, LB_EV_WRITE = 2, LB_EV_ERROR = 4, LB_EV_HUP = 8 };
+
+typedef struct lb_handle {
+  int kind;
+  int state;
+  int ref;                      /* the Lua layer's anchor while pending or ready */
+  struct lb_handle *next_ready; /* ready-queue link */
+  lb_timer timer;               /* LB_TIMER */
+  int fd, events, revents;      /* LB_FDWATCH */
+  lb_http *http;                /* LB_HTTP */
+} lb_handle;
+
+/* Returns a new loop, or NULL with *err describing why. */
+lb_loop *lb_loop_new(const char **err);
+void lb_loop_free(lb_loop *loop);
+
+/* The monotonic clock, in seconds. */
+double lb_now(void);
+
+/* Starting: each returns 0, or -1 with errno set; the handle is then LB_PENDING. */
+int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds);
+int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events);
+int lb_loop_http_start(lb_loop *loop, lb_handle *h);
+
+/* Stops a pending handle (LB_CANCELLED) or withdraws a ready one from the queue. */
+void lb_loop_cancel(lb_loop *loop, lb_handle *h);
+
+/*
+** Waits up to timeout seconds (negative: without limit) for work to finish, moving finished
+** handles to the ready queue. Returns at once when handles are already ready. Returns 1 when it
+** would otherwise wait forever with nothing pending (the caller is deadlocked), else 0.
+*/
+int lb_loop_poll(lb_loop *loop, double timeout);
+
+/* Pops the oldest ready handle (now LB_DONE), or NULL. */
+lb_handle *lb_loop_next_ready(lb_loop *loop);
+
+/* Number of pending handles. */
+int lb_loop_pending(const lb_loop *loop);
+
+/* The last signal received (SIGINT, SIGTERM) since the previous call, or 0. */
+int lb_loop_take_signal(lb_loop *loop);
+
+/* Counters for --verbose and benchmarks. */
+typedef struct lb_loop_stats {
+  unsigned long polls, wakeups, http_started, http_done;
+} lb_loop_stats;
+const lb_loop_stats *lb_loop_stats_get(const lb_loop *loop);
+
+/* For http.c: the multi handle, and completion of a transfer. */
+void *lb_loop_multi(lb_loop *loop);
+
+#endif
