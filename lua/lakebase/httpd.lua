@@ -5,6 +5,7 @@
 local sched = require "lakebase.sched"
 local net = require "lakebase.net"
 local log = require "lakebase.log"
+local errors = require "lakebase.errors"
 
 local M = {}
 
@@ -83,6 +84,7 @@ local function serve_connection(conn, handler)
       local keep = (req.headers.connection or ""):lower() ~= "close" and req.version == "1.1"
       local hok, status, headers, body = pcall(handler, req)
       if req.hijacked then return end  -- the handler took the connection (to drop it, say)
+      if not hok and errors.is(status, "cancelled") then error(status, 0) end
       if not hok then
         log.warn("handler failed for %s %s: %s", req.method, req.path, tostring(status))
         status, headers, body = 500, { ["Content-Type"] = "text/plain" }, "internal error\n"
@@ -92,7 +94,7 @@ local function serve_connection(conn, handler)
     end
   end)
   conn:close()
-  if not ok and not require("lakebase.errors").is(err, "cancelled") then
+  if not ok and not errors.is(err, "cancelled") then
     log.debug("connection from %s ended: %s", tostring(conn.peer), tostring(err))
   end
 end
