@@ -9,6 +9,7 @@ local M = {}
 
 local USAGE = [[
 usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
+       lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
        lakebase [options] -                    run a script read from standard input
@@ -65,8 +66,8 @@ local function report_failure(task)
 end
 
 local function exit_code_of(task, signal)
+  if task.status == "done" then return 0 end  -- finished cleanly, even after a signal
   if signal then return signal == "SIGTERM" and 143 or 130 end
-  if task.status == "done" then return 0 end
   local err = task.error
   if errors.is(err, "exit") then
     local c = err.code
@@ -128,6 +129,15 @@ function M.main(argv)
   end
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
+
+  if not code and rest[1] == "emulator" then
+    local command = require "lakebase.emulator.command"
+    local opts, perr = command.parse(rest, 2)
+    if not opts and perr == "help" then io.stdout:write(command.USAGE) return 0 end
+    if not opts then return usage_error(perr) end
+    install_globals("emulator", {})
+    return run_chunk(command.run, { opts })
+  end
 
   local chunk, err, script
   if code then

@@ -1,0 +1,96 @@
+--- `lakebase emulator [options]`: serve the emulator until SIGINT/SIGTERM.
+local sched = require "lakebase.sched"
+
+local M = {}
+
+M.USAGE = [[
+usage: lakebase emulator [options]
+
+Serves the Lakebase Autoscaling API (/api/2.0/postgres/) on 127.0.0.1, with real PostgreSQL
+servers as computes, until SIGINT or SIGTERM; then stops every PostgreSQL server it started.
+
+Options:
+  --port N             port to listen on (default 0: a free port, printed at start)
+  --data DIR           keep state and PostgreSQL data in DIR, so a restart loses nothing
+                       (default: a temporary directory removed at exit)
+  --token T            the personal access token to accept (default: generated and printed)
+  --client-id ID       OAuth client id accepted by /oidc/v1/token (with --client-secret)
+  --client-secret S    OAuth client secret
+  --user EMAIL         the identity behind the personal access token (default emulator-user@example.com)
+  --op-latency S       minimum seconds each long-running operation takes (default 0)
+  --faults SPEC        inject faults: comma-separated KIND=RATE with KIND one of 429, 503, drop,
+                       slow, malformed, operror and RATE between 0 and 1 (e.g. 429=0.2,drop=0.05)
+  --seed N             seed for fault injection (default 1)
+  --slow-seconds S     delay of a "slow" fault (default 2)
+  --credential-ttl S   lifetime of database credentials in seconds (default 3600)
+  --oauth-ttl S        lifetime of OAuth access tokens in seconds (default 3600)
+  --no-postgres        simulate computes instead of running PostgreSQL (fast; API shape only)
+  --pg-bindir DIR      where initdb and postgres are (default: pg_config --bindir, then
+                       /usr/lib/postgresql/*/bin)
+]]
+
+local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed"] = "seed",
+  ["--slow-seconds"] = "slow_seconds", ["--credential-ttl"] = "credential_ttl", ["--oauth-ttl"] = "oauth_ttl" }
+local STRINGS = { ["--data"] = "data", ["--token"] = "token", ["--client-id"] = "client_id",
+  ["--client-secret"] = "client_secret", ["--user"] = "user", ["--faults"] = "faults", ["--pg-bindir"] = "pg_bindir" }
+
+--- Parses emulator options from args[i..]; returns opts, or nil and a message.
+function M.parse(args, i)
+  local opts = {}
+  i = i or 1
+  while args[i] do
+    local a = args[i]
+    local key, value = a:match("^(%-%-[%w-]+)=(.*)$")
+    key = key or a
+    local function take()
+      if value then return value end
+      i = i + 1
+      return args[i]
+    end
+    if key == "-h" or key == "--help" then
+      return nil, "help"
+    elseif NUMBERS[key] then
+      local v = take()
+      local n = tonumber(v or "")
+      if not n or n < 0 then return nil, "option '" .. key .. "' needs a number >= 0, got " .. tostring(v) end
+      opts[NUMBERS[key]] = n
+    elseif STRINGS[key] then
+      local v = take()
+      if v == nil or v == "" then return nil, "option '" .. key .. "' needs a value" end
+      opts[STRINGS[key]] = v
+    elseif key == "--no-postgres" then
+      opts.postgres = false
+    else
+      return nil, "unknown emulator option '" .. a .. "'"
+    end
+    i = i + 1
+  end
+  if (opts.client_id == nil) ~= (opts.client_secret == nil) then
+    return nil, "--client-id and --client-secret go together"
+  end
+  if opts.port and (opts.port ~= math.floor(opts.port) or opts.port > 65535) then
+    return nil, "option '--port' needs a whole number from 0 to 65535"
+  end
+  if opts.faults then
+    local ok, err = pcall(require("lakebase.emulator.faults").parse, opts.faults)
+    if not ok then return nil, "option '--faults': " .. tostring(err) end
+  end
+  return opts
+end
+
+--- Runs the emulator until cancelled (SIGINT/SIGTERM). Returns normally after a clean stop.
+function M.run(opts)
+  local emulator = require "lakebase.emulator"
+  local emu = emulator.start(opts)
+  io.stdout:write("lakebase emulator listening on ", emu.url, "\n")
+  io.stdout:write("token: ", emu.token, "\n")
+  io.stdout:flush()
+  local ok, err = pcall(function()
+    while true do sched.sleep(3600) end
+  end)
+  emu:stop()
+  io.stdout:write("lakebase emulator stopped\n")
+  if not ok and not require("lakebase.errors").is(err, "cancelled") then error(err, 0) end
+end
+
+return M

@@ -1,0 +1,261 @@
+--- Computes that are real PostgreSQL servers. A branch is a data directory; its read-write
+-- endpoint is a postgres process serving that directory on a free loopback port (TCP, password
+-- auth) and on a private Unix socket (trust, for the emulator's own administration). Branching
+-- copies the parent's data: with pg_basebackup from its running server (consistent while it
+-- runs), or a file copy when it is stopped. Servers run as children of the emulator with the
+-- parent-death signal set, so they never outlive it.
+local sched = require "lakebase.sched"
+local net = require "lakebase.net"
+local log = require "lakebase.log"
+local validate = require "lakebase.emulator.validate"
+local q = require "lakebase.emulator.pgsql"
+
+local M = {}
+
+local SUPERUSER_ROLE = "databricks_superuser"
+local DEFAULT_DB = "databricks_postgres"
+
+local function exec(argv, what)
+  local r = require("lakebase.process").exec(argv)
+  if r.code ~= 0 then
+    error(string.format("%s failed (exit %s): %s", what, tostring(r.code or r.signal), (r.stderr or ""):sub(-400)), 0)
+  end
+  return r
+end
+
+local function find_bindir(opts)
+  if opts.pg_bindir then return opts.pg_bindir end
+  local p = io.popen("pg_config --bindir 2>/dev/null")  -- once, at start-up, before any workflow runs
+  local dir = p and p:read("l")
+  if p then p:close() end
+  if dir and io.open(dir .. "/initdb") then return dir end
+  for _, v in ipairs { "17", "16", "15", "14", "13" } do
+    local d = "/usr/lib/postgresql/" .. v .. "/bin"
+    local f = io.open(d .. "/initdb")
+    if f then f:close() return d end
+  end
+  error("cannot find PostgreSQL's initdb: install the postgresql package or pass --pg-bindir DIR", 0)
+end
+
+local function free_port()
+  local s = net.listen("127.0.0.1", 0)
+  local port = s.port
+  s:close()
+  return port
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.new(E)
+  local opts = E.opts
+  local bindir = find_bindir(opts)
+  local root = opts.data or E.tmpdir
+  local sockdir = E.sockdir
+  local servers = {}   -- endpoint name -> {proc=, port=, datadir=}
+  local c = {}
+
+  local function datadir(branch) return root .. "/pg/" .. branch.uid end
+
+  local function psql(port, sql, db)
+    return exec({ bindir .. "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", sockdir, "-p", tostring(port),
+      "-U", "postgres", "-d", db or DEFAULT_DB, "-c", sql }, "psql")
+  end
+
+  -- Starts postgres on `dir`; waits until it accepts connections. Returns the server.
+  local function start_server(dir, port, key)
+    local proc = require("lakebase.process").spawn { bindir .. "/postgres", "-D", dir, "-p", tostring(port),
+      "-k", sockdir, "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=on",
+      "-c", "log_directory=log", "-c", "unix_socket_permissions=0700",
+      stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT" }
+    local srv = { proc = proc, port = port, datadir = dir }
+    local deadline = require("lakebase.core").now() + 60
+    while true do
+      local pidfile = read_file(dir .. "/postmaster.pid")
+      if pidfile and pidfile:match("\nready%s*\n?$") then break end
+      local st = proc:status()
+      if st ~= "running" then
+        error("postgres for " .. key .. " exited during start-up; see " .. dir .. "/log", 0)
+      end
+      if require("lakebase.core").now() > deadline then
+        proc:kill("KILL")
+        error("postgres for " .. key .. " did not become ready within 60 s", 0)
+      end
+      sched.sleep(0.05)
+    end
+    return srv
+  end
+
+  local function stop_server(srv)
+    if srv.proc:status() == "running" then
+      srv.proc:kill("INT")  -- fast shutdown: disconnect clients, checkpoint, exit
+      local ok = pcall(require("lakebase.sched").timeout, 30, function() srv.proc:wait() end)
+      if not ok then
+        srv.proc:kill("QUIT")
+        srv.proc:wait()
+      end
+    end
+  end
+
+  -- A server for administrative work on a branch: its running endpoint's, or a temporary one.
+  local function with_server(branch, fn)
+    for name, srv in pairs(servers) do
+      if name:sub(1, #branch.name + 1) == branch.name .. "/" and srv.datadir == datadir(branch) then
+        return fn(srv.port)
+      end
+    end
+    local srv = start_server(datadir(branch), free_port(), branch.name .. " (maintenance)")
+    local ok, err = pcall(fn, srv.port)
+    stop_server(srv)
+    if not ok then error(err, 0) end
+  end
+
+  function c.init_branch(branch)
+    local dir = datadir(branch)
+    if read_file(dir .. "/PG_VERSION") then return end  -- already there (a re-run after restart)
+    exec({ "rm", "-rf", dir }, "cleaning " .. dir)
+    exec({ "mkdir", "-p", root .. "/pg" }, "mkdir")
+    exec({ bindir .. "/initdb", "-D", dir, "-U", "postgres", "-E", "UTF8", "--locale=C",
+      "--auth-local=trust", "--auth-host=scram-sha-256", "-N" }, "initdb")
+    with_server(branch, function(port)
+      psql(port, "CREATE DATABASE " .. q.ident(DEFAULT_DB), "postgres")
+      psql(port, "CREATE ROLE " .. q.ident(SUPERUSER_ROLE) .. " NOLOGIN CREATEDB CREATEROLE; " ..
+        "ALTER DATABASE " .. q.ident(DEFAULT_DB) .. " OWNER TO " .. q.ident(SUPERUSER_ROLE) .. "; " ..
+        "ALTER SCHEMA public OWNER TO " .. q.ident(SUPERUSER_ROLE))
+    end)
+  end
+
+  function c.copy_branch(src, branch)
+    local dir = datadir(branch)
+    if read_file(dir .. "/PG_VERSION") then return end
+    exec({ "rm", "-rf", dir }, "cleaning " .. dir)
+    local running
+    for name, srv in pairs(servers) do
+      if srv.datadir == datadir(src) then running = srv end
+    end
+    if running then
+      exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(running.port), "-U", "postgres",
+        "-D", dir, "-X", "stream", "-c", "fast", "--no-sync" }, "pg_basebackup")
+    else
+      exec({ "cp", "-a", datadir(src), dir }, "copying branch data")
+      exec({ "rm", "-f", dir .. "/postmaster.pid" }, "rm")
+    end
+  end
+
+  function c.start_endpoint(ep)
+    if servers[ep.name] then return end
+    local branch = E.store:get(ep.parent, true)
+    local port = free_port()
+    servers[ep.name] = start_server(datadir(branch), port, ep.name)
+    ep.runtime.port = port
+    ep.runtime.last_active_time = validate.format_time(E.clock())
+  end
+
+  function c.stop_endpoint(ep)
+    local srv = servers[ep.name]
+    if not srv then return end
+    servers[ep.name] = nil
+    stop_server(srv)
+    ep.runtime.port = nil
+  end
+
+  local function role_sql(name, spec)
+    local attrs = spec.attributes or {}
+    local login = (spec.auth_method == "NO_LOGIN") and "NOLOGIN" or "LOGIN"
+    local parts = { login, attrs.createdb and "CREATEDB" or "NOCREATEDB", attrs.createrole and "CREATEROLE" or "NOCREATEROLE",
+      attrs.bypassrls and "BYPASSRLS" or "NOBYPASSRLS" }
+    return table.concat(parts, " ")
+  end
+
+  local function ensure_role(port, name, attrs)
+    psql(port, "DO $lb$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " .. q.literal(name) ..
+      ") THEN CREATE ROLE " .. q.ident(name) .. "; END IF; END $lb$; ALTER ROLE " .. q.ident(name) .. " " .. attrs)
+  end
+
+  function c.apply_role(branch, role)
+    with_server(branch, function(port)
+      ensure_role(port, role.spec.postgres_role, role_sql(role.spec.postgres_role, role.spec))
+      local member = false
+      for _, m in ipairs(role.spec.membership_roles or {}) do
+        if m == "DATABRICKS_SUPERUSER" then member = true end
+      end
+      psql(port, (member and "GRANT " or "REVOKE ") .. q.ident(SUPERUSER_ROLE) .. (member and " TO " or " FROM ") ..
+        q.ident(role.spec.postgres_role))
+    end)
+  end
+
+  function c.drop_role(branch, role)
+    with_server(branch, function(port)
+      psql(port, "DROP ROLE IF EXISTS " .. q.ident(role.spec.postgres_role))
+    end)
+  end
+
+  function c.apply_database(branch, db)
+    with_server(branch, function(port)
+      local exists = exec({ bindir .. "/psql", "-X", "-q", "-t", "-A", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
+        "-d", "postgres", "-c", "SELECT 1 FROM pg_database WHERE datname = " .. q.literal(db.spec.postgres_database) }, "psql")
+      if not exists.stdout:match("1") then
+        psql(port, "CREATE DATABASE " .. q.ident(db.spec.postgres_database), "postgres")
+      end
+      if db.spec.role then
+        local owner = db.spec.role
+        local rec = E.store:get(db.spec.role)
+        if rec and rec.kind == "role" then owner = rec.spec.postgres_role end
+        psql(port, "ALTER DATABASE " .. q.ident(db.spec.postgres_database) .. " OWNER TO " .. q.ident(owner), "postgres")
+      end
+    end)
+  end
+
+  function c.drop_database(branch, db)
+    with_server(branch, function(port)
+      psql(port, "DROP DATABASE IF EXISTS " .. q.ident(db.spec.postgres_database) .. " WITH (FORCE)", "postgres")
+    end)
+  end
+
+  --- The caller's token becomes its role's password until the token expires.
+  function c.set_password(ep, identity, token, expires)
+    local branch = E.store:get(ep.parent, true)
+    with_server(branch, function(port)
+      ensure_role(port, identity, "LOGIN PASSWORD " .. q.literal(token) .. " VALID UNTIL " ..
+        q.literal(validate.format_time(expires)))
+      psql(port, "GRANT " .. q.ident(SUPERUSER_ROLE) .. " TO " .. q.ident(identity))
+    end)
+  end
+
+  --- After a restart: stop servers a killed emulator left behind, start the active endpoints again.
+  function c.resume()
+    for _, rec in pairs(E.store.resources) do
+      if rec.kind == "branch" then
+        local pidfile = read_file(datadir(rec) .. "/postmaster.pid")
+        local pid = pidfile and tonumber(pidfile:match("^(%d+)"))
+        if pid and read_file("/proc/" .. pid .. "/cmdline") then
+          log.debug("emulator: stopping orphaned postgres %d of %s", pid, rec.name)
+          exec({ bindir .. "/pg_ctl", "stop", "-D", datadir(rec), "-m", "fast", "-w" }, "pg_ctl stop")
+        end
+      end
+    end
+    for _, rec in pairs(E.store.resources) do
+      if rec.kind == "endpoint" and not rec.delete_time and (rec.runtime or {}).state == "ACTIVE" and not rec.busy then
+        rec.runtime.port = nil
+        E.spawn(function() c.start_endpoint(rec) end)
+      end
+    end
+  end
+
+  function c.shutdown()
+    for name, srv in pairs(servers) do
+      servers[name] = nil
+      stop_server(srv)
+    end
+  end
+
+  c.servers = servers
+  return c
+end
+
+return M

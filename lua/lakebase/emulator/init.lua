@@ -1,0 +1,198 @@
+--- The local Lakebase emulator: the REST API of ../shared/lakebase-api.md served on loopback by
+-- lakebase's own HTTP server and event loop, with real PostgreSQL servers as computes (see
+-- compute_pg.lua), OAuth endpoints, fault injection and state that survives restarts.
+--
+--   local emu = require("lakebase.emulator").start { port = 0, data = dir }
+--   emu.url, emu.token ... emu:stop()
+local sched = require "lakebase.sched"
+local core = require "lakebase.core"
+local json = require "lakebase.json"
+local httpd = require "lakebase.httpd"
+local log = require "lakebase.log"
+local redact = require "lakebase.redact"
+local views = require "lakebase.emulator.views"
+local api = require "lakebase.emulator.api"
+local operations = require "lakebase.emulator.operations"
+local faults = require "lakebase.emulator.faults"
+local store_mod = require "lakebase.emulator.store"
+
+local M = {}
+
+--- Random hex from /dev/urandom (n bytes).
+local function random_hex(n)
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local bytes = f:read(n)
+  f:close()
+  return (bytes:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+M.random_hex = random_hex
+
+local function json_response(status, body, extra)
+  local headers = { ["Content-Type"] = "application/json" }
+  for k, v in pairs(extra or {}) do headers[k] = v end
+  return status, headers, json.encode(body)
+end
+
+local function b64decode(s)
+  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+  s = s:gsub("[^%w+/=]", "")
+  return (s:gsub(".", function(c)
+    if c == "=" then return "" end
+    local v = alphabet:find(c, 1, true) - 1
+    local bits = ""
+    for i = 5, 0, -1 do bits = bits .. ((v >> i) & 1) end
+    return bits
+  end):gsub("%d%d%d?%d?%d?%d?%d?%d?", function(byte)
+    if #byte ~= 8 then return "" end
+    return string.char(tonumber(byte, 2))
+  end))
+end
+
+-- OAuth: discovery document and the client-credentials token endpoint.
+local function oidc(E, req)
+  if req.path == "/oidc/.well-known/oauth-authorization-server" then
+    return json_response(200, { issuer = E.url .. "/oidc", token_endpoint = E.url .. "/oidc/v1/token",
+      authorization_endpoint = E.url .. "/oidc/v1/authorize", grant_types_supported = json.array { "client_credentials" },
+      scopes_supported = json.array { "all-apis" } })
+  end
+  if req.path == "/oidc/v1/token" and req.method == "POST" then
+    local form = httpd.parse_query(req.body)
+    local id, secret = form.client_id, form.client_secret
+    local basic = (req.headers.authorization or ""):match("^[Bb]asic%s+(%S+)")
+    if basic then id, secret = b64decode(basic):match("^([^:]*):(.*)$") end
+    if form.grant_type ~= "client_credentials" then
+      return json_response(400, { error = "unsupported_grant_type",
+        error_description = "grant_type must be client_credentials, got " .. tostring(form.grant_type) })
+    end
+    if not E.opts.client_id or id ~= E.opts.client_id or secret ~= E.opts.client_secret then
+      return json_response(401, { error = "invalid_client", error_description = "Client authentication failed" })
+    end
+    local token = "eyJlbXUi" .. random_hex(24)
+    local ttl = E.opts.oauth_ttl or 3600
+    E.oauth_tokens[token] = { identity = id, expires = E.clock() + ttl }
+    return json_response(200, { access_token = token, token_type = "Bearer", expires_in = ttl,
+      scope = form.scope or "all-apis" })
+  end
+  return json_response(404, { error = "not_found" })
+end
+
+-- Returns the caller's identity, or nil and an error response.
+local function authenticate(E, req)
+  local auth = req.headers.authorization
+  if not auth then return nil, { views.error(401, "UNAUTHENTICATED", "missing Authorization header: expected 'Bearer <token>'") } end
+  local token = auth:match("^[Bb]earer%s+(%S+)$")
+  if not token then return nil, { views.error(401, "UNAUTHENTICATED", "Authorization header must be 'Bearer <token>'") } end
+  if token == E.opts.token then return E.opts.user end
+  local t = E.oauth_tokens[token]
+  if t and t.expires > E.clock() then return t.identity end
+  if t then return nil, { views.error(401, "UNAUTHENTICATED", "Token expired") } end
+  return nil, { views.error(401, "UNAUTHENTICATED", "Invalid access token") }
+end
+
+local function handle(E, req)
+  local F = E.faults
+  if req.path:sub(1, 6) == "/oidc/" then return oidc(E, req) end
+  if F.roll("slow") then sched.sleep(E.opts.slow_seconds or 2) end
+  if F.roll("429") then
+    local s, b = views.error(429, "REQUEST_LIMIT_EXCEEDED", "Too many requests (fault injection)")
+    return json_response(s, b, { ["Retry-After"] = tostring(E.opts.retry_after or 1) })
+  end
+  if F.roll("503") then
+    return json_response(views.error(503, "TEMPORARILY_UNAVAILABLE", "The service is temporarily unavailable (fault injection)"))
+  end
+  local identity, err = authenticate(E, req)
+  local status, body
+  if not identity then
+    status, body = err[1], err[2]
+  elseif req.path:sub(1, #api.PREFIX) == api.PREFIX then
+    status, body = api.handle(E, req, identity)
+  elseif req.path == "/api/2.0/preview/scim/v2/Me" and req.method == "GET" then
+    status, body = 200, { userName = identity, id = "1", active = true,
+      emails = json.array { { value = identity, primary = true } } }
+  else
+    status, body = views.error(404, "ENDPOINT_NOT_FOUND", "No API found for '" .. req.method .. " " .. req.path .. "'")
+  end
+  E.requests = E.requests + 1
+  if F.roll("drop") then  -- the work is done but the answer is lost
+    req.hijacked = true
+    req.conn:close()
+    return
+  end
+  local rid = random_hex(8)
+  if F.roll("malformed") then
+    return 200, { ["Content-Type"] = "application/json", ["X-Request-Id"] = rid }, '{"name": "projects/trunc'
+  end
+  return json_response(status, body, { ["X-Request-Id"] = rid })
+end
+
+--- Starts the emulator. opts: port (0 = free port), data (directory, nil = memory only), token,
+-- client_id, client_secret, user, op_latency, faults (string), seed, slow_seconds, retry_after,
+-- credential_ttl, oauth_ttl, postgres (false: simulated computes), pg_bindir.
+-- Returns the emulator: .url, .port, .token, :stop().
+function M.start(opts)
+  opts = opts or {}
+  local E = { opts = opts, oauth_tokens = {}, requests = 0, clock = os.time }
+  opts.token = opts.token or ("dapi" .. random_hex(16))
+  opts.user = opts.user or "emulator-user@example.com"
+  opts.pg_host = opts.pg_host or "127.0.0.1"
+  redact.register(opts.token)
+  redact.register(opts.client_secret)
+  E.faults = faults.new(faults.parse(opts.faults), opts.seed)
+  local seed = opts.seed or math.floor(core.now() * 1000)
+  local rng_state = seed * 6364136223846793005 + 1442695040888963407
+  function E.rng(max)
+    rng_state = rng_state * 6364136223846793005 + 1442695040888963407
+    return ((rng_state >> 17) & 0x7fffffffffff) % (max + 1)
+  end
+  E.tasks = {}
+  function E.spawn(fn)
+    local t = sched.spawn(fn)
+    E.tasks[t] = true
+    t.on_finish[#t.on_finish + 1] = function() E.tasks[t] = nil end
+    return t
+  end
+  E.store = store_mod.open(opts.data)
+  if opts.postgres == false then
+    E.compute = require("lakebase.emulator.compute_sim").new(E)
+  else
+    E.compute = require("lakebase.emulator.compute_pg").new(E)
+  end
+  function E.credentials(ep, identity)
+    local key = ep.name .. "|" .. identity
+    local t = E.store.tokens[key]
+    local ttl = opts.credential_ttl or 3600
+    if not t or t.expires - E.clock() < math.min(600, ttl / 2) then
+      t = { token = "lbpg_" .. random_hex(24), expires = E.clock() + ttl }
+      E.compute.set_password(ep, identity, t.token, t.expires)
+      E.store.tokens[key] = t
+      E.store:save()
+    end
+    redact.register(t.token)
+    return t
+  end
+
+  local server = httpd.serve { host = "127.0.0.1", port = opts.port or 0, handler = function(req)
+    return handle(E, req)
+  end }
+  E.port = server.port
+  E.url = "http://127.0.0.1:" .. server.port
+  E.compute.resume()
+  operations.resume_pending(E)
+
+  local emu = { url = E.url, port = E.port, token = opts.token, engine = E }
+  --- Stops serving, cancels running operations (they finish on the next start) and stops every
+  -- PostgreSQL server this emulator started.
+  function emu:stop()
+    if self.stopped then return end
+    self.stopped = true
+    server:close()
+    for t in pairs(E.tasks) do t:cancel("emulator stopping") end
+    for t in pairs(E.tasks) do pcall(t.join, t) end
+    E.compute.shutdown()
+    E.store:save()
+  end
+  log.debug("emulator listening on %s", E.url)
+  return emu
+end
+
+return M

@@ -1,0 +1,78 @@
+--- The emulator's state: resources by name, operations by name, and counters, kept in memory and
+-- written to DATA/state.json (atomically: a temporary file renamed over the old one) after every
+-- change, so that a restart on the same data directory loses nothing.
+local json = require "lakebase.json"
+
+local M = {}
+M.__index = M
+
+--- Opens the store in `dir` (nil: memory only), loading state.json when present.
+function M.open(dir)
+  local self = setmetatable({ dir = dir, resources = {}, operations = {}, seq = 0, tokens = {} }, M)
+  if dir then
+    local f = io.open(dir .. "/state.json", "rb")
+    if f then
+      local text = f:read("a")
+      f:close()
+      local state, err = json.decode(text)
+      if not state then error("cannot read " .. dir .. "/state.json: " .. err, 0) end
+      self.resources = state.resources or {}
+      self.operations = state.operations or {}
+      self.seq = state.seq or 0
+      self.tokens = state.tokens or {}
+    end
+  end
+  return self
+end
+
+--- Writes the state file (a no-op for a memory-only store).
+function M:save()
+  if not self.dir then return end
+  local text = json.encode { resources = self.resources, operations = self.operations, seq = self.seq,
+    tokens = self.tokens }
+  local tmp = self.dir .. "/state.json.tmp"
+  local f = assert(io.open(tmp, "wb"))
+  f:write(text)
+  f:close()
+  assert(os.rename(tmp, self.dir .. "/state.json"))
+end
+
+--- A new unique number, for uids and operation ids.
+function M:next_seq()
+  self.seq = self.seq + 1
+  return self.seq
+end
+
+--- The live (not soft-deleted) resource called `name`, or nil.
+function M:get(name, include_deleted)
+  local r = self.resources[name]
+  if r and (include_deleted or not r.delete_time) then return r end
+  return nil
+end
+
+--- Resources of `kind` directly under `parent` (nil for top level), sorted by name.
+function M:children(parent, kind, include_deleted)
+  local out = {}
+  for _, r in pairs(self.resources) do
+    if r.kind == kind and r.parent == parent and (include_deleted or not r.delete_time) then
+      out[#out + 1] = r
+    end
+  end
+  table.sort(out, function(a, b) return a.name < b.name end)
+  return out
+end
+
+--- Every resource below `name` (children, grandchildren, ...).
+function M:descendants(name)
+  local out, prefix = {}, name .. "/"
+  for n, r in pairs(self.resources) do
+    if n:sub(1, #prefix) == prefix then out[#out + 1] = r end
+  end
+  table.sort(out, function(a, b) return #a.name > #b.name end)  -- deepest first
+  return out
+end
+
+function M:put(r) self.resources[r.name] = r end
+function M:remove(name) self.resources[name] = nil end
+
+return M

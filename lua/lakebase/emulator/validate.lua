@@ -1,0 +1,63 @@
+--- Validation rules of the Lakebase API, shared by the emulator and (later) the client, so both
+-- reject the same input with the same words.
+local M = {}
+
+--- Resource IDs: 1–63 characters, lowercase letters, digits and hyphens, starting with a letter,
+-- not ending with a hyphen. Returns nil, or the reason the ID is invalid.
+function M.id_problem(id, min)
+  min = min or 1
+  if type(id) ~= "string" then return "must be a string" end
+  if #id < min or #id > 63 then return "must be " .. min .. "-63 characters long" end
+  if not id:match("^[a-z]") then return "must start with a lowercase letter" end
+  if id:match("[^a-z0-9-]") then return "may contain only lowercase letters, digits and hyphens" end
+  if id:sub(-1) == "-" then return "must not end with a hyphen" end
+  return nil
+end
+
+--- Durations are "<seconds>s" (fractions allowed). Returns seconds, or nil and the reason.
+function M.duration(s)
+  if type(s) ~= "string" then return nil, "must be a duration string such as \"300s\"" end
+  local n = s:match("^(%d+%.?%d*)s$")
+  if not n then return nil, "must be a duration string such as \"300s\", got \"" .. s .. "\"" end
+  return tonumber(n)
+end
+
+local days_in = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+
+--- RFC 3339 timestamps. Returns seconds since the epoch (UTC), or nil and the reason.
+function M.timestamp(s)
+  if type(s) ~= "string" then return nil, "must be an RFC 3339 timestamp string" end
+  local y, mo, d, h, mi, sec, frac, zone = s:match(
+    "^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(%.?%d*)(.*)$")
+  if not y then return nil, "must be an RFC 3339 timestamp such as \"2026-01-02T03:04:05Z\", got \"" .. s .. "\"" end
+  y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
+  local leap = (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0
+  local dim = (mo == 2 and leap) and 29 or days_in[mo]
+  if not dim or d < 1 or d > dim or h > 23 or mi > 59 or sec > 60 then
+    return nil, "is not a valid date and time: \"" .. s .. "\""
+  end
+  local offset = 0
+  if zone == "Z" or zone == "z" then
+    offset = 0
+  else
+    local sign, oh, om = zone:match("^([+-])(%d%d):(%d%d)$")
+    if not sign then return nil, "needs a time zone (Z or +hh:mm): \"" .. s .. "\"" end
+    offset = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "+" and 1 or -1)
+  end
+  -- Days from the civil date (Howard Hinnant's algorithm), then seconds.
+  local yy = mo <= 2 and y - 1 or y
+  local era = (yy >= 0 and yy or yy - 399) // 400
+  local yoe = yy - era * 400
+  local mp = (mo + 9) % 12
+  local doy = (153 * mp + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  local days = era * 146097 + doe - 719468
+  return days * 86400 + h * 3600 + mi * 60 + sec + (tonumber("0" .. frac) or 0) - offset
+end
+
+--- Formats seconds since the epoch as RFC 3339 UTC ("2026-01-02T03:04:05Z").
+function M.format_time(t)
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
+end
+
+return M

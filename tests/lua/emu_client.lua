@@ -1,0 +1,40 @@
+--- Test helper: a tiny raw client for an emulator (HTTP + JSON, no lakebase client module), so that
+-- emulator tests check the wire format itself.
+local M = {}
+M.__index = M
+
+function M.new(url, token)
+  return setmetatable({ url = url, token = token }, M)
+end
+
+--- call(method, path, body_table_or_nil, query_string_or_nil) -> status, decoded body, headers
+function M:call(method, path, body, headers)
+  local h = { Authorization = "Bearer " .. self.token, ["Content-Type"] = "application/json" }
+  for k, v in pairs(headers or {}) do h[k] = v end
+  local status, rh, text = lakebase.http.request { method = method, url = self.url .. path, headers = h,
+    body = body and (type(body) == "string" and body or lakebase.json.encode(body)) or nil, timeout = 30 }
+  local decoded = lakebase.json.decode(text)
+  return status, decoded, rh, text
+end
+
+--- Polls an operation until done; returns the final operation.
+function M:wait(op, timeout)
+  local deadline = lakebase.now() + (timeout or 60)
+  while not op.done do
+    if lakebase.now() > deadline then error("operation " .. op.name .. " did not finish", 2) end
+    lakebase.sleep(0.05)
+    local status, body = self:call("GET", "/api/2.0/postgres/" .. op.name)
+    assert(status == 200, "GET operation: HTTP " .. status)
+    op = body
+  end
+  return op
+end
+
+--- POST/PATCH/DELETE that returns an operation, waited for; returns the final operation.
+function M:run(method, path, body)
+  local status, op = self:call(method, path, body)
+  if status ~= 200 then error(method .. " " .. path .. ": HTTP " .. status .. " " .. lakebase.json.encode(op), 2) end
+  return self:wait(op)
+end
+
+return M
