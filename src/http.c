@@ -86,6 +86,11 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
       SET(CURLOPT_COPYPOSTFIELDS, body ? body : "");
     }
     SET(CURLOPT_CUSTOMREQUEST, method);
+    /* libcurl silently resends a request when a reused connection turns out to be closed before
+       any answer arrived. The server may have acted on the first copy (a create, a delete), so a
+       request that is not safe to repeat goes on a connection of its own; the client's own retry
+       logic, which knows how to settle a repeated create or delete, decides instead. */
+    SET(CURLOPT_FRESH_CONNECT, 1L);
   }
 #undef SET
   /* Small JSON bodies: never wait for a 100 Continue. */

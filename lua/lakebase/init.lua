@@ -12,6 +12,8 @@ local M = {
   timeout = sched.timeout,
   event = sched.event,
   now = core.now,
+  -- lakebase.exec{"prog", args..., ...}: loads lakebase.process on first use.
+  exec = function(...) return require("lakebase.process").exec(...) end,
 }
 
 -- Submodules load on first use, to keep start-up cheap.
@@ -22,7 +24,31 @@ local lazy = {
   net = "lakebase.net",
   httpd = "lakebase.httpd",
   log = "lakebase.log",
+  process = "lakebase.process",
+  schema = "lakebase.api.schema",
+  emulator = "lakebase.emulator",
 }
+
+--- A client of the Lakebase API: lakebase.client{host=, token=}. See lakebase/api/client.lua.
+function M.client(opts)
+  return require("lakebase.api.client").new(opts)
+end
+
+--- The client configured for this run: by `run --local` (the embedded emulator) or, until
+-- unified auth lands, DATABRICKS_HOST and DATABRICKS_TOKEN. Created once.
+local default
+function M.default_client()
+  if default then return default end
+  local cfg = M.config or {}
+  local host = cfg.host or os.getenv("DATABRICKS_HOST")
+  local token = cfg.token or os.getenv("DATABRICKS_TOKEN")
+  if not host or host == "" then
+    error("no Lakebase workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN, or use 'lakebase run --local'", 2)
+  end
+  if not token or token == "" then error("no token configured: set DATABRICKS_TOKEN (host " .. host .. ")", 2) end
+  default = M.client { host = host, token = token }
+  return default
+end
 
 return setmetatable(M, {
   __index = function(t, k)

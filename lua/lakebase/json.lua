@@ -91,11 +91,27 @@ function M.encode(v)
   return table.concat(out)
 end
 
+-- cjson gives every number as a float; JSON integers become Lua integers, as users expect
+-- (a port prints as 5432, not 5432.0).
+local tointeger = math.tointeger
+local function integers(t)
+  for k, v in pairs(t) do
+    local tv = type(v)
+    if tv == "number" then
+      local i = tointeger(v)
+      if i then t[k] = i end
+    elseif tv == "table" then
+      integers(v)
+    end
+  end
+end
+
 --- Decodes JSON text; returns the value, or nil and a message when the text is not JSON.
 function M.decode(s)
   if type(s) ~= "string" then return nil, "expected JSON text, got " .. type(s) end
   local ok, v = pcall(cjson.decode, s)
   if not ok then return nil, (tostring(v):gsub("^.-:%d+: ", "")) end
+  if type(v) == "table" then integers(v) elseif type(v) == "number" then v = tointeger(v) or v end
   return v
 end
 

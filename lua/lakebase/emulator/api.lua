@@ -2,8 +2,8 @@
 -- validation, pagination, update masks and long-running operations. Side effects on real
 -- PostgreSQL servers are delegated to the engine's compute (lakebase.emulator.compute).
 local json = require "lakebase.json"
-local validate = require "lakebase.emulator.validate"
-local resources = require "lakebase.emulator.resources"
+local validate = require "lakebase.api.validate"
+local resources = require "lakebase.api.schema"
 local views = require "lakebase.emulator.views"
 local operations = require "lakebase.emulator.operations"
 

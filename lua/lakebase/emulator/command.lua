@@ -24,13 +24,16 @@ Options:
   --slow-seconds S     delay of a "slow" fault (default 2)
   --credential-ttl S   lifetime of database credentials in seconds (default 3600)
   --oauth-ttl S        lifetime of OAuth access tokens in seconds (default 3600)
+  --suspend-after S    suspend idle computes after S seconds whatever their suspend_timeout_duration
+                       (for tests; the API's minimum is 60 s)
   --no-postgres        simulate computes instead of running PostgreSQL (fast; API shape only)
   --pg-bindir DIR      where initdb and postgres are (default: pg_config --bindir, then
                        /usr/lib/postgresql/*/bin)
 ]]
 
 local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed"] = "seed",
-  ["--slow-seconds"] = "slow_seconds", ["--credential-ttl"] = "credential_ttl", ["--oauth-ttl"] = "oauth_ttl" }
+  ["--slow-seconds"] = "slow_seconds", ["--credential-ttl"] = "credential_ttl", ["--oauth-ttl"] = "oauth_ttl",
+  ["--suspend-after"] = "suspend_after" }
 local STRINGS = { ["--data"] = "data", ["--token"] = "token", ["--client-id"] = "client_id",
   ["--client-secret"] = "client_secret", ["--user"] = "user", ["--faults"] = "faults", ["--pg-bindir"] = "pg_bindir" }
 

@@ -7,8 +7,9 @@
 local sched = require "lakebase.sched"
 local net = require "lakebase.net"
 local log = require "lakebase.log"
-local validate = require "lakebase.emulator.validate"
+local validate = require "lakebase.api.validate"
 local q = require "lakebase.emulator.pgsql"
+local proxy_mod = require "lakebase.emulator.proxy"
 
 local M = {}
 
@@ -25,10 +26,10 @@ end
 
 local function find_bindir(opts)
   if opts.pg_bindir then return opts.pg_bindir end
-  local p = io.popen("pg_config --bindir 2>/dev/null")  -- once, at start-up, before any workflow runs
-  local dir = p and p:read("l")
-  if p then p:close() end
-  if dir and io.open(dir .. "/initdb") then return dir end
+  local ok, r = pcall(require("lakebase.process").exec, { "pg_config", "--bindir" })
+  local dir = ok and r.code == 0 and r.stdout:match("^%s*(.-)%s*$")
+  local f = dir and io.open(dir .. "/initdb")
+  if f then f:close() return dir end
   for _, v in ipairs { "17", "16", "15", "14", "13" } do
     local d = "/usr/lib/postgresql/" .. v .. "/bin"
     local f = io.open(d .. "/initdb")
@@ -73,7 +74,7 @@ function M.new(E)
       "-k", sockdir, "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=on",
       "-c", "log_directory=log", "-c", "unix_socket_permissions=0700",
       stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT" }
-    local srv = { proc = proc, port = port, datadir = dir }
+    local srv = { proc = proc, port = port, datadir = dir, started_at = require("lakebase.core").now() }
     local deadline = require("lakebase.core").now() + 60
     while true do
       local pidfile = read_file(dir .. "/postmaster.pid")
@@ -105,7 +106,7 @@ function M.new(E)
   -- A server for administrative work on a branch: its running endpoint's, or a temporary one.
   local function with_server(branch, fn)
     for name, srv in pairs(servers) do
-      if name:sub(1, #branch.name + 1) == branch.name .. "/" and srv.datadir == datadir(branch) then
+      if srv.ready and srv.datadir == datadir(branch) then
         return fn(srv.port)
       end
     end
@@ -135,8 +136,8 @@ function M.new(E)
     if read_file(dir .. "/PG_VERSION") then return end
     exec({ "rm", "-rf", dir }, "cleaning " .. dir)
     local running
-    for name, srv in pairs(servers) do
-      if srv.datadir == datadir(src) then running = srv end
+    for _, srv in pairs(servers) do
+      if srv.ready and srv.datadir == datadir(src) then running = srv end
     end
     if running then
       exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(running.port), "-U", "postgres",
@@ -147,22 +148,85 @@ function M.new(E)
     end
   end
 
-  function c.start_endpoint(ep)
-    if servers[ep.name] then return end
-    local branch = E.store:get(ep.parent, true)
-    local port = free_port()
-    servers[ep.name] = start_server(datadir(branch), port, ep.name)
-    ep.runtime.port = port
+  local proxies = {}   -- endpoint name -> proxy (the advertised port)
+
+  -- Starts the endpoint's postgres if it is not running (single-flight). Returns the server.
+  local function ensure_server(ep)
+    local srv = servers[ep.name]
+    if srv and srv.ready then return srv end
+    if srv then srv.started:wait() return servers[ep.name] end
+    srv = { started = sched.event() }
+    servers[ep.name] = srv
+    local ok, err = pcall(function()
+      local branch = E.store:get(ep.parent, true)
+      local real = start_server(datadir(branch), free_port(), ep.name)
+      for k, v in pairs(real) do srv[k] = v end
+      srv.ready = true
+    end)
+    srv.started:fire()
+    if not ok then
+      servers[ep.name] = nil
+      error(err, 0)
+    end
+    ep.runtime.state = "ACTIVE"
     ep.runtime.last_active_time = validate.format_time(E.clock())
+    require("lakebase.emulator.api").refresh_status(E, ep)
+    return srv
   end
 
-  function c.stop_endpoint(ep)
-    local srv = servers[ep.name]
-    if not srv then return end
-    servers[ep.name] = nil
-    stop_server(srv)
-    ep.runtime.port = nil
+  function c.start_endpoint(ep)
+    if not proxies[ep.name] then
+      local function backend()
+        local cur = E.store:get(ep.name)
+        if not cur then return nil, "endpoint deleted" end
+        if cur.spec.disabled then return nil, "endpoint disabled" end
+        return ensure_server(cur).port
+      end
+      local ok, p = pcall(proxy_mod.start, ep.runtime.port or 0, backend)
+      if not ok then p = proxy_mod.start(0, backend) end  -- the old port was taken meanwhile
+      proxies[ep.name] = p
+    end
+    ep.runtime.port = proxies[ep.name].port
+    ensure_server(ep)
   end
+
+  -- Stops the endpoint's postgres (disable, suspend); `remove` also closes its port (delete).
+  function c.stop_endpoint(ep, remove)
+    local srv = servers[ep.name]
+    servers[ep.name] = nil
+    local p = proxies[ep.name]
+    if p then p:drop_all() end
+    if srv and srv.ready then stop_server(srv) end
+    if remove and p then
+      p:close()
+      proxies[ep.name] = nil
+      ep.runtime.port = nil
+    end
+  end
+
+  -- Scale to zero: stop computes idle for longer than their suspend timeout.
+  local function suspend_idle()
+    local now = require("lakebase.core").now()
+    for name, srv in pairs(servers) do
+      local ep, p = E.store:get(name), proxies[name]
+      if ep and p and srv.ready and p.active == 0 and not ep.spec.no_suspension and not ep.busy then
+        local timeout = opts.suspend_after or validate.duration(ep.spec.suspend_timeout_duration or "300s") or 300
+        if now - math.max(p.last_active, srv.started_at or 0) >= timeout then
+          log.debug("emulator: suspending %s after %gs idle", name, timeout)
+          c.stop_endpoint(ep)
+          ep.runtime.state = "IDLE"
+          require("lakebase.emulator.api").refresh_status(E, ep)
+          E.store:save()
+        end
+      end
+    end
+  end
+  E.spawn(function()
+    while true do
+      sched.sleep(math.min(1, (opts.suspend_after or 1) / 3))
+      suspend_idle()
+    end
+  end)
 
   local function role_sql(name, spec)
     local attrs = spec.attributes or {}
@@ -241,16 +305,19 @@ function M.new(E)
     end
     for _, rec in pairs(E.store.resources) do
       if rec.kind == "endpoint" and not rec.delete_time and (rec.runtime or {}).state == "ACTIVE" and not rec.busy then
-        rec.runtime.port = nil
         E.spawn(function() c.start_endpoint(rec) end)
       end
     end
   end
 
   function c.shutdown()
+    for name, p in pairs(proxies) do
+      p:close()
+      proxies[name] = nil
+    end
     for name, srv in pairs(servers) do
       servers[name] = nil
-      stop_server(srv)
+      if srv.ready then stop_server(srv) end
     end
   end
 

@@ -151,6 +151,19 @@ function M.start(opts)
     t.on_finish[#t.on_finish + 1] = function() E.tasks[t] = nil end
     return t
   end
+  local function run(argv)
+    local r = require("lakebase.process").exec(argv)
+    if r.code ~= 0 then error(argv[1] .. " failed: " .. r.stderr, 0) end
+    return r.stdout:match("^%s*(.-)%s*$")
+  end
+  if opts.data then
+    run { "mkdir", "-p", "-m", "0700", opts.data }
+  end
+  if opts.postgres ~= false then
+    -- Unix sockets need a short path; this one is private to this emulator process.
+    E.sockdir = run { "mktemp", "-d", "/tmp/lbpg-XXXXXX" }
+    if not opts.data then E.tmpdir = run { "mktemp", "-d", "/tmp/lakebase-emulator-XXXXXX" } end
+  end
   E.store = store_mod.open(opts.data)
   if opts.postgres == false then
     E.compute = require("lakebase.emulator.compute_sim").new(E)
@@ -190,6 +203,9 @@ function M.start(opts)
     for t in pairs(E.tasks) do pcall(t.join, t) end
     E.compute.shutdown()
     E.store:save()
+    for _, dir in ipairs { E.tmpdir, E.sockdir } do
+      pcall(require("lakebase.process").exec, { "rm", "-rf", dir })
+    end
   end
   log.debug("emulator listening on %s", E.url)
   return emu

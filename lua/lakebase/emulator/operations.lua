@@ -5,8 +5,8 @@
 local sched = require "lakebase.sched"
 local errors = require "lakebase.errors"
 local log = require "lakebase.log"
-local validate = require "lakebase.emulator.validate"
-local resources = require "lakebase.emulator.resources"
+local validate = require "lakebase.api.validate"
+local resources = require "lakebase.api.schema"
 local views = require "lakebase.emulator.views"
 
 local M = {}
@@ -91,14 +91,14 @@ function work.endpoint_update(E, rec)
 end
 
 function work.endpoint_delete(E, rec)
-  E.compute.stop_endpoint(rec)
+  E.compute.stop_endpoint(rec, true)
   E.store:remove(rec.name)
 end
 
 local function soft_delete(E, rec)
   for _, child in ipairs(E.store:descendants(rec.name)) do
     if child.kind == "endpoint" and (child.runtime or {}).state == "ACTIVE" then
-      E.compute.stop_endpoint(child)
+      E.compute.stop_endpoint(child, true)
       child.runtime.state = "IDLE"
       refresh(E, child)
     end
@@ -134,10 +134,10 @@ end
 local function rollback(E, rec, verb)
   if verb == "create" then
     for _, child in ipairs(E.store:descendants(rec.name)) do
-      if child.kind == "endpoint" then pcall(E.compute.stop_endpoint, child) end
+      if child.kind == "endpoint" then pcall(E.compute.stop_endpoint, child, true) end
       E.store:remove(child.name)
     end
-    if rec.kind == "endpoint" then pcall(E.compute.stop_endpoint, rec) end
+    if rec.kind == "endpoint" then pcall(E.compute.stop_endpoint, rec, true) end
     E.store:remove(rec.name)
   end
 end

@@ -1,6 +1,6 @@
 --- How emulator records look on the wire: resource objects, operations and error bodies.
 local json = require "lakebase.json"
-local resources = require "lakebase.emulator.resources"
+local resources = require "lakebase.api.schema"
 
 local M = {}
 

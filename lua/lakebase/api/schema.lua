@@ -1,7 +1,8 @@
---- The Lakebase resources as data: where each lives, its ID rules, the fields of its spec with
--- their types and ranges, which are immutable, and how its status is derived. The emulator's
--- request handling is generic over this table; adding a resource is adding an entry here.
-local validate = require "lakebase.emulator.validate"
+--- The Lakebase resources as data, shared by the client and the emulator: where each lives, its
+-- ID rules, the fields of its spec with their types and ranges, and which are immutable. Both
+-- sides validate with the same functions, so they reject the same input in the same words;
+-- adding a resource is adding an entry here.
+local validate = require "lakebase.api.validate"
 
 local M = {}
 

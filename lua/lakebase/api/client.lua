@@ -1,0 +1,247 @@
+--- A client of the Lakebase API (`/api/2.0/postgres/`). Every call raises on failure: argument
+-- mistakes as Lua errors in Lua's wording before anything is sent, API failures as lakebase.Error
+-- objects (kind "api": status, error_code, message, request_id, retryable; kind "network";
+-- kind "timeout"). 429, 503, transport failures and unreadable answers are retried with backoff
+-- inside `opts.retry_timeout` (default 300 s); a create or delete retried after its answer was
+-- lost settles on what the first attempt did instead of failing with "already exists"/"not found".
+local http = require "lakebase.http"
+local json = require "lakebase.json"
+local sched = require "lakebase.sched"
+local core = require "lakebase.core"
+local errors = require "lakebase.errors"
+local redact = require "lakebase.redact"
+local log = require "lakebase.log"
+local schema = require "lakebase.api.schema"
+local retry = require "lakebase.api.retry"
+local resource = require "lakebase.api.resource"
+local operation = require "lakebase.api.operation"
+
+local M = {}
+local BASE = "/api/2.0/postgres/"
+
+local Client = {}
+Client.__index = Client
+Client.__name = "lakebase.Client"
+
+function Client:__tostring() return "lakebase.Client(" .. self.host .. ")" end
+
+local function normalize_host(h)
+  if not h:match("^https?://") then h = "https://" .. h end
+  return (h:gsub("/+$", ""))
+end
+M.normalize_host = normalize_host
+
+--- Creates a client. opts: host (workspace URL), token (or token_source: a function returning a
+-- bearer token), retry_timeout (seconds), request_timeout (seconds per attempt, default 60).
+function M.new(opts)
+  if type(opts) ~= "table" then error("bad argument #1 to 'client' (table expected, got " .. type(opts) .. ")", 2) end
+  if type(opts.host) ~= "string" or opts.host == "" then
+    error("bad argument #1 to 'client' (field 'host' must be the workspace URL, got " .. tostring(opts.host) .. ")", 2)
+  end
+  local source = opts.token_source
+  if source == nil then
+    if type(opts.token) ~= "string" or opts.token == "" then
+      error("bad argument #1 to 'client' (field 'token' or 'token_source' is required)", 2)
+    end
+    local tok = opts.token
+    redact.register(tok)
+    source = function() return tok end
+  end
+  return setmetatable({ host = normalize_host(opts.host), token_source = source,
+    retry_timeout = opts.retry_timeout or 300, request_timeout = opts.request_timeout or 60,
+    stats = { requests = 0, retries = 0 } }, Client)
+end
+
+local function query_string(q)
+  if not q then return "" end
+  local keys = {}
+  for k in pairs(q) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local parts = {}
+  for _, k in ipairs(keys) do
+    local v = tostring(q[k]):gsub("[^%w%-._~*,]", function(c) return string.format("%%%02X", c:byte()) end)
+    parts[#parts + 1] = k .. "=" .. v
+  end
+  return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
+end
+
+local function api_error(method, path, status, body, headers)
+  local decoded = json.decode(body or "")
+  local code, message
+  if type(decoded) == "table" then
+    code = decoded.error_code
+    message = decoded.message
+  end
+  return errors.new { kind = "api", status = status, error_code = code or ("HTTP_" .. status),
+    message = redact.text(message or ("HTTP " .. status .. " from " .. method .. " " .. path)),
+    request_id = headers and headers["x-request-id"], method = method, path = path,
+    retryable = status == 429 or status == 503 }
+end
+
+--- One API call with retries. `path` is relative to /api/2.0/postgres/ (or absolute when it starts
+-- with "/"). Returns the decoded body. opts.on_retry_status(status, err) may settle a retried call:
+-- it returns true, value to finish with value instead of raising.
+function Client:request(method, path, query, body, opts)
+  opts = opts or {}
+  local url = self.host .. (path:sub(1, 1) == "/" and path or (BASE .. path)) .. query_string(query)
+  local payload = body ~= nil and json.encode(body) or nil
+  local deadline = core.now() + self.retry_timeout
+  local attempt = 0
+  while true do
+    attempt = attempt + 1
+    self.stats.requests = self.stats.requests + 1
+    local headers = { Authorization = "Bearer " .. self.token_source(self), Accept = "application/json" }
+    if payload then headers["Content-Type"] = "application/json" end
+    local ok, status, rheaders, text = pcall(http.request, { method = method, url = url, headers = headers,
+      body = payload, timeout = self.request_timeout })
+    local err, wait_hint
+    if not ok then
+      if not errors.is(status, "network") then error(status, 0) end  -- cancellation and bugs pass
+      err = status
+    elseif status >= 200 and status < 300 then
+      local decoded, derr = json.decode(text ~= "" and text or "{}")
+      if decoded ~= nil then return decoded end
+      err = errors.new { kind = "network", retryable = true, method = method, path = path,
+        message = "unreadable answer from " .. method .. " " .. path .. ": " .. derr }
+    else
+      err = api_error(method, path, status, text, rheaders)
+      wait_hint = retry.retry_after(rheaders["retry-after"])
+      if attempt > 1 and opts.on_retry_status then
+        local settled, value = opts.on_retry_status(status, err)
+        if settled then return value end
+      end
+      if not err.retryable then error(err, 0) end
+    end
+    local pause = retry.backoff(attempt, wait_hint)
+    if core.now() + pause > deadline then
+      err.message = err.message .. string.format(" (gave up after %d attempts in %gs)", attempt, self.retry_timeout)
+      error(err, 0)
+    end
+    log.debug("retrying %s %s in %.1fs: %s", method, path, pause, tostring(err))
+    self.stats.retries = self.stats.retries + 1
+    sched.sleep(pause)
+  end
+end
+
+--- Gives an API body of `kind` ("project", "branch", ...) its resource class.
+function Client:wrap(kind, body) return resource.wrap(self, kind, body) end
+
+--- Fetches the resource called `name`.
+function Client:get(name, kind)
+  kind = kind or M.kind_of(name)
+  return self:wrap(kind, self:request("GET", name))
+end
+
+--- Lists children of `kind` under `parent` (nil for projects) as an iterator that fetches pages
+-- lazily. opts: page_size, show_deleted.
+function Client:list(parent, kind, opts)
+  local def = schema[kind]
+  opts = opts or {}
+  local path = (parent and (parent .. "/") or "") .. def.collection
+  local page, i, token, finished = {}, 0, nil, false
+  return function()
+    while true do
+      i = i + 1
+      if page[i] then return self:wrap(kind, page[i]) end
+      if finished then return nil end
+      local q = { page_size = opts.page_size, page_token = token, show_deleted = opts.show_deleted and "true" or nil }
+      local body = self:request("GET", path, q)
+      page, i = body[def.collection] or {}, 0
+      token = body.next_page_token
+      if token == nil or token == "" then finished = true end
+    end
+  end
+end
+
+local function same_request(spec, found)
+  if type(found) ~= "table" then return false end
+  for k, v in pairs(spec) do
+    if type(v) == "table" then
+      if not same_request(v, found[k]) then return false end
+    elseif found[k] ~= v then
+      return false
+    end
+  end
+  return true
+end
+
+--- Creates a child of `kind` under `parent`. spec: the spec table (or a body {spec=..., ...}).
+-- opts: replace_existing. Returns an Operation.
+function Client:create(parent, kind, id, spec, opts)
+  local def = schema[kind]
+  opts = opts or {}
+  spec = spec or {}
+  if type(spec) ~= "table" then
+    error("bad argument #2 to 'create_" .. kind .. "' (table of spec fields expected, got " .. type(spec) .. ")", 3)
+  end
+  local body = spec.spec and spec or { spec = spec }
+  local why = schema.check_spec(def, body.spec, true)
+  if why then error("bad argument #2 to 'create_" .. kind .. "' (" .. why .. ")", 3) end
+  local name = (parent and (parent .. "/") or "") .. def.collection .. "/" .. tostring(id)
+  local query = { [def.id_field] = id, replace_existing = opts.replace_existing and "true" or nil }
+  local path = (parent and (parent .. "/") or "") .. def.collection
+  local settled_op
+  local raw = self:request("POST", path, query, body, { on_retry_status = function(status, err)
+    -- Our first attempt may have created it before its answer was lost: if what is there now is
+    -- what we asked for, that is our resource.
+    if status == 409 and err.error_code == "ALREADY_EXISTS" and id then
+      local ok, found = pcall(self.request, self, "GET", name)
+      if ok and same_request(body.spec, found.spec) then
+        log.debug("create of %s was retried; found the resource the first attempt made", name)
+        settled_op = operation.settled(self, self:wrap(kind, found), kind, name)
+        return true, nil
+      end
+    end
+  end })
+  if settled_op then return settled_op end
+  return operation.new(self, raw, kind, name)
+end
+
+--- PATCH or DELETE returning an Operation; a DELETE retried after its answer was lost settles on
+-- "not found".
+function Client:mutate(method, name, query, body, kind)
+  local gone = false
+  local raw = self:request(method, name, query, body, { on_retry_status = function(status)
+    if method == "DELETE" and status == 404 then gone = true return true, nil end
+  end })
+  if gone then return operation.settled(self, nil, kind, name) end
+  return operation.new(self, raw, kind, name)
+end
+
+--- The kind of the resource a name designates ("projects/p/branches/b" -> "branch").
+function M.kind_of(name)
+  local coll = name:match("([%w_]+)/[^/]+$")
+  local def = coll and schema.by_collection[coll]
+  if not def then error("not a Lakebase resource name: " .. tostring(name), 3) end
+  return def.kind
+end
+
+-- Top-level: projects.
+function Client:projects(opts) return self:list(nil, "project", opts) end
+function Client:get_project(id)
+  resource.check_id(schema.project, id, "get_project")
+  return self:get("projects/" .. id, "project")
+end
+function Client:create_project(id, spec, opts)
+  resource.check_id(schema.project, id, "create_project")
+  return self:create(nil, "project", id, spec, opts)
+end
+
+--- An operation by name (for example one started with --no-wait).
+function Client:get_operation(name, kind)
+  local raw = self:request("GET", name)
+  local rname = name:match("^(.-)/operations/")
+  return operation.new(self, raw, kind or (rname and M.kind_of(rname)), rname)
+end
+
+--- A database credential for an endpoint (its resource name or object): {token=, expire_time=}.
+function Client:generate_database_credential(endpoint)
+  local name = type(endpoint) == "table" and endpoint.name or endpoint
+  if type(name) ~= "string" then error("bad argument #1 to 'generate_database_credential' (endpoint name expected)", 2) end
+  local cred = self:request("POST", "credentials", nil, { endpoint = name })
+  redact.register(cred.token)
+  return cred
+end
+
+M.Client = Client
+return M

@@ -1,0 +1,87 @@
+--- Long-running operations. `op:wait{timeout=}` yields until the operation is done and returns the
+-- resulting resource object (nil for deletes), or raises a lakebase.Error (kind "operation") naming
+-- the operation and its error, or kind "timeout". `op:done()` polls once.
+local sched = require "lakebase.sched"
+local core = require "lakebase.core"
+local errors = require "lakebase.errors"
+local retry = require "lakebase.api.retry"
+local progress = require "lakebase.progress"
+
+local M = {}
+
+local Operation = {}
+Operation.__index = Operation
+Operation.__name = "lakebase.Operation"
+
+function Operation:__tostring()
+  return "lakebase.Operation(" .. tostring(self.name) .. (self.done_ and ", done" or "") .. ")"
+end
+
+--- Wraps an Operation body from the API. `kind` is the resource kind it yields.
+function M.new(client, body, kind, resource_name)
+  return setmetatable({ client = client, name = body.name, raw = body, kind = kind, resource_name = resource_name,
+    done_ = body.done == true }, Operation)
+end
+
+--- A finished operation standing for work found already done (a create retried after its answer
+-- was lost, a delete of something already gone).
+function M.settled(client, resource, kind, name)
+  local initializing = resource and type(resource.status) == "table" and resource.status.current_state == "INIT"
+  return setmetatable({ client = client, name = name or (resource and resource.name), kind = kind,
+    done_ = not initializing, poll_resource = initializing, resource = resource, raw = { done = true } }, Operation)
+end
+
+local function result(self)
+  local raw = self.raw
+  if raw.error then
+    error(errors.new { kind = "operation", operation = self.name, code = raw.error.code,
+      message = "operation " .. tostring(self.name) .. " failed: " .. tostring(raw.error.message) }, 0)
+  end
+  if self.resource then return self.resource end
+  local resp = raw.response
+  if type(resp) == "table" and resp.name then
+    self.resource = self.client:wrap(self.kind, resp)
+    return self.resource
+  end
+  return nil
+end
+
+--- Polls once. Returns true when the operation has finished.
+function Operation:done()
+  if self.done_ then return true end
+  if self.poll_resource then  -- a settled create: done when the resource has left INIT
+    self.resource:refresh()
+    self.done_ = self.resource.status.current_state ~= "INIT"
+    return self.done_
+  end
+  self.raw = self.client:request("GET", self.name)
+  self.done_ = self.raw.done == true
+  return self.done_
+end
+
+--- Waits for the operation. opts.timeout (seconds, default 1200). Returns the resulting resource.
+function Operation:wait(opts)
+  opts = opts or {}
+  if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
+    error("bad argument to 'wait' (timeout must be a positive number of seconds, got " .. tostring(opts.timeout) .. ")", 2)
+  end
+  if self.done_ then return result(self) end
+  local timeout = opts.timeout or 1200
+  local start = core.now()
+  local finish = progress.begin(self.name or "operation")
+  local ok, err = pcall(function()
+    while not self:done() do
+      local elapsed = core.now() - start
+      if elapsed >= timeout then
+        error(errors.new { kind = "timeout", operation = self.name,
+          message = string.format("operation %s did not finish within %gs", tostring(self.name), timeout) }, 0)
+      end
+      sched.sleep(math.min(retry.poll_interval(elapsed), timeout - elapsed))
+    end
+  end)
+  finish()
+  if not ok then error(err, 0) end
+  return result(self)
+end
+
+return M

@@ -1,0 +1,122 @@
+--- Resource objects: a table holding the API's own fields (name, uid, spec, status, branch_id, ...)
+-- whose metatable gives methods built from the schema: a project knows its branches, a branch its
+-- endpoints, roles and databases. Objects print as their resource name.
+local schema = require "lakebase.api.schema"
+local validate = require "lakebase.api.validate"
+
+local M = {}
+
+local owner = setmetatable({}, { __mode = "k" })   -- resource object -> client (kept out of the fields)
+local classes = {}
+
+local function singular(def) return def.kind end
+
+local function check_id(def, id, fname)
+  if id == nil and def.id_optional then return end
+  local why = validate.id_problem(id, def.id_min)
+  if why then
+    error(string.format("bad argument #1 to '%s' (invalid %s %s: %s)", fname, def.id_field,
+      type(id) == "string" and ("\"" .. id .. "\"") or tostring(id), why), 3)
+  end
+end
+
+--- Leaf update-mask paths of a (possibly nested) spec table, for the fields the schema knows.
+local function mask_paths(def_fields, t, prefix, out)
+  for k, v in pairs(t) do
+    local f = def_fields[k]
+    if f and f.type == "object" and type(v) == "table" and next(v) ~= nil then
+      mask_paths(f.fields, v, prefix .. k .. ".", out)
+    else
+      out[#out + 1] = prefix .. k
+    end
+  end
+  return out
+end
+M.mask_paths = mask_paths
+
+local function make_class(kind)
+  local def = schema[kind]
+  local C = { kind = kind }
+  C.__index = C
+  C.__name = "lakebase." .. def.type_name
+  C.__tostring = function(self) return "lakebase." .. def.type_name .. "(" .. tostring(self.name) .. ")" end
+
+  --- Fetches the resource again; updates this object's fields in place and returns it.
+  function C:refresh()
+    local body = owner[self]:request("GET", self.name)
+    for k in pairs(self) do self[k] = nil end
+    for k, v in pairs(body) do self[k] = v end
+    return self
+  end
+
+  --- The resource's id (the last component of its name).
+  function C:id() return self[def.id_field] or self.name:match("([^/]+)$") end
+
+  --- Updates spec fields: `r:update{display_name = "x"}` computes the update mask from the fields
+  -- given; opts.mask sets it explicitly ("spec.a,spec.b" or a list). Returns an Operation.
+  function C:update(fields, opts)
+    if type(fields) ~= "table" then
+      error("bad argument #1 to 'update' (table of spec fields expected, got " .. type(fields) .. ")", 2)
+    end
+    local spec = fields.spec or fields
+    opts = opts or {}
+    local mask = opts.mask
+    if type(mask) == "table" then mask = table.concat(mask, ",") end
+    if mask == nil then
+      local paths = mask_paths(def.spec, spec, "spec.", {})
+      table.sort(paths)
+      mask = table.concat(paths, ",")
+    end
+    if mask == "" then error("bad argument #1 to 'update' (no fields to update)", 2) end
+    for path in mask:gmatch("[^,]+") do
+      if path ~= "*" then
+        local f, why = schema.mask_field(def, path)
+        if not f then error("bad argument #1 to 'update' (" .. why .. ")", 2) end
+      end
+    end
+    local why = schema.check_spec(def, spec, false)
+    if why then error("bad argument #1 to 'update' (" .. why .. ")", 2) end
+    return owner[self]:mutate("PATCH", self.name, { update_mask = mask }, { spec = spec }, kind)
+  end
+
+  --- Deletes the resource. Returns an Operation.
+  function C:delete()
+    return owner[self]:mutate("DELETE", self.name, nil, nil, kind)
+  end
+
+  -- Child collections: list iterator, handle, create.
+  for _, child in pairs(schema) do
+    if type(child) == "table" and child.parent_kind == kind then
+      local ckind = child.kind
+      C[child.collection] = function(self, opts)
+        return owner[self]:list(self.name, ckind, opts)
+      end
+      C["get_" .. singular(child)] = function(self, id)
+        check_id(child, id, "get_" .. singular(child))
+        return owner[self]:get(self.name .. "/" .. child.collection .. "/" .. id, ckind)
+      end
+      C["create_" .. singular(child)] = function(self, id, spec, opts)
+        check_id(child, id, "create_" .. singular(child))
+        return owner[self]:create(self.name, ckind, id, spec, opts)
+      end
+    end
+  end
+  return C
+end
+
+for kind, def in pairs(schema) do
+  if type(def) == "table" and def.collection then classes[kind] = make_class(kind) end
+end
+
+--- Gives an API body of `kind` its class; returns it.
+function M.wrap(client, kind, body)
+  owner[body] = client
+  return setmetatable(body, classes[kind])
+end
+
+--- The client behind a resource object.
+function M.client_of(obj) return owner[obj] end
+
+M.classes = classes
+M.check_id = check_id
+return M

@@ -1,0 +1,28 @@
+--- Retry and polling schedules. Requests that fail with 429, 503 or a transport error are retried
+-- with capped exponential backoff and jitter (honouring Retry-After) inside an overall deadline,
+-- as the Databricks SDKs do. Operation polls are spaced in proportion to how long the operation
+-- has run, so a short operation is seen finishing soon after it does and a long one costs few polls.
+local M = {}
+
+M.BASE, M.CAP = 0.5, 10
+
+local function jitter(x) return x * (0.8 + 0.4 * math.random()) end
+
+--- Seconds to wait before retry number `attempt` (1-based); `retry_after` (seconds) wins when given.
+function M.backoff(attempt, retry_after)
+  if retry_after and retry_after >= 0 then return math.min(retry_after, 60) end
+  return jitter(math.min(M.CAP, M.BASE * 2 ^ (attempt - 1)))
+end
+
+--- Parses a Retry-After header (delay-seconds form); nil when absent or not a number.
+function M.retry_after(value)
+  local n = value and tonumber(value:match("^%s*(%d+%.?%d*)%s*$"))
+  return n
+end
+
+--- Seconds to wait before the next poll of an operation that has been running `elapsed` seconds.
+function M.poll_interval(elapsed)
+  return jitter(math.max(0.05, math.min(M.CAP, elapsed * 0.15)))
+end
+
+return M
