@@ -11,6 +11,7 @@
 #include "lcore.h"
 #include "loop.h"
 #include "http.h"
+#include "lprocess.h"
 #include "lsocket.h"
 
 #define HANDLE_MT "lakebase.Handle"
@@ -24,23 +25,24 @@ static lb_handle *check_handle(lua_State *L, int i) {
 }
 
 /* Creates a fresh idle handle. [-0, +1] */
-static lb_handle *new_handle(lua_State *L) {
+lb_handle *lb_core_new_handle(lua_State *L) {
   lb_handle *h = lua_newuserdatauv(L, sizeof *h, 0);
   memset(h, 0, sizeof *h);
   h->ref = LUA_NOREF;
   h->fd = -1;
   h->timer.index = LB_TIMER_NONE;
+  h->wstatus = -1;
   luaL_setmetatable(L, HANDLE_MT);
   return h;
 }
 
 /* Anchors the handle at the top of the stack while the loop holds a pointer to it. [-0, +0] */
-static void anchor(lua_State *L, lb_handle *h) {
+void lb_core_anchor(lua_State *L, lb_handle *h) {
   lua_pushvalue(L, -1);
   h->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-static void unanchor(lua_State *L, lb_handle *h) {
+void lb_core_unanchor(lua_State *L, lb_handle *h) {
   luaL_unref(L, LUA_REGISTRYINDEX, h->ref);
   h->ref = LUA_NOREF;
 }
@@ -54,9 +56,9 @@ static int c_now(lua_State *L) {
 /* core.timer(seconds) -> handle */
 static int c_timer(lua_State *L) {
   double s = luaL_checknumber(L, 1);
-  lb_handle *h = new_handle(L);
+  lb_handle *h = lb_core_new_handle(L);
   if (lb_loop_timer_start(get_loop(L), h, s) != 0) return luaL_error(L, "timer: %s", strerror(errno));
-  anchor(L, h);
+  lb_core_anchor(L, h);
   return 1;
 }
 
@@ -76,10 +78,10 @@ static int parse_events(lua_State *L, int i) {
 static int c_watch(lua_State *L) {
   int fd = lb_socket_fd_arg(L, 1);
   int ev = parse_events(L, 2);
-  lb_handle *h = new_handle(L);
+  lb_handle *h = lb_core_new_handle(L);
   if (lb_loop_fd_start(get_loop(L), h, fd, ev) != 0)
     return luaL_error(L, "watch descriptor %d: %s", fd, errno == EBUSY ? "already being waited on" : strerror(errno));
-  anchor(L, h);
+  lb_core_anchor(L, h);
   return 1;
 }
 
@@ -106,7 +108,7 @@ static int c_http(lua_State *L) {
   lb_http *req = lb_http_new(method, url, body, bodylen, timeout_ms, &err);
   if (req == NULL) return luaL_error(L, "http: %s", err);
   /* Own the request through the handle before anything can raise, so it is freed by __gc. */
-  lb_handle *h = new_handle(L);
+  lb_handle *h = lb_core_new_handle(L);
   h->kind = LB_HTTP;
   h->http = req;
   lua_getfield(L, 1, "headers");
@@ -122,7 +124,7 @@ static int c_http(lua_State *L) {
   }
   lua_pop(L, 1);
   if (lb_loop_http_start(get_loop(L), h) != 0) return luaL_error(L, "http: could not start the transfer");
-  anchor(L, h);
+  lb_core_anchor(L, h);
   return 1;
 }
 
@@ -140,7 +142,7 @@ static int c_poll(lua_State *L) {
   while ((h = lb_loop_next_ready(loop)) != NULL) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref);
     lua_rawseti(L, -2, ++n);
-    unanchor(L, h);
+    lb_core_unanchor(L, h);
   }
   int sig = lb_loop_take_signal(loop);
   if (sig == 0) lua_pushnil(L);
@@ -177,7 +179,7 @@ static int h_cancel(lua_State *L) {
   lb_handle *h = check_handle(L, 1);
   if (h->state == LB_PENDING || h->state == LB_READY) {
     lb_loop_cancel(get_loop(L), h);
-    unanchor(L, h);
+    lb_core_unanchor(L, h);
   }
   return 0;
 }
@@ -193,7 +195,8 @@ static const char *state_name(int s) {
 }
 
 static const char *kind_name(int k) {
-  return k == LB_TIMER ? "timer" : k == LB_FDWATCH ? "watch" : k == LB_HTTP ? "http" : "handle";
+  return k == LB_TIMER ? "timer" : k == LB_FDWATCH ? "watch" : k == LB_HTTP ? "http"
+       : k == LB_PROCESS ? "process" : "handle";
 }
 
 /* handle:state() -> "pending" | "ready" | "done" | "cancelled" */
@@ -204,7 +207,8 @@ static int h_state(lua_State *L) {
 
 /*
 ** handle:result(): a timer gives true; a watch the readiness seen ("r", "w", "e", "h" letters);
-** an HTTP request status, raw headers, body, seconds, or nil, message, curl code on failure.
+** an HTTP request status, raw headers, body, seconds, or nil, message, curl code on failure;
+** a process "exited", code | "signaled", signal | "unknown" (see lprocess.c).
 */
 static int h_result(lua_State *L) {
   lb_handle *h = check_handle(L, 1);
@@ -223,6 +227,7 @@ static int h_result(lua_State *L) {
     lua_pushlstring(L, s, (size_t)n);
     return 1;
   }
+  if (h->kind == LB_PROCESS) return lb_process_push_status(L, h->wstatus);
   lb_http_result r;
   lb_http_result_get(h->http, &r);
   if (!r.ok) {
@@ -284,6 +289,7 @@ int lb_open_core(lua_State *L) {
   lua_pushlightuserdata(L, loop);
   luaL_setfuncs(L, core_funcs, 1);
   lb_socket_register(L);  /* adds listen/connect to the table on top */
+  lb_process_register(L, loop);  /* adds spawn and signal */
   lua_pushstring(L, LB_VERSION);
   lua_setfield(L, -2, "version");
   return 1;

@@ -4,5 +4,11 @@
 #ifndef LB_LCORE_H
 #define LB_LCORE_H
 #include "lua.h"
+#include "loop.h"
 int lb_open_core(lua_State *L);
+
+/* For other core files (lprocess.c): handles as lcore.c makes them. */
+lb_handle *lb_core_new_handle(lua_State *L);        /* a fresh idle handle [-0, +1] */
+void lb_core_anchor(lua_State *L, lb_handle *h);    /* the handle on top, while the loop holds it */
+void lb_core_unanchor(lua_State *L, lb_handle *h);
 #endif

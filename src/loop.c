@@ -1,5 +1,6 @@
 /*
-** loop.c: epoll + libcurl multi (socket-driven) + timer heap + self-pipe for signals.
+** loop.c: epoll + libcurl multi (socket-driven) + timer heap + self-pipe for signals + reaping
+** of child processes.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <curl/curl.h>
 #include "loop.h"
 #include "http.h"
@@ -20,6 +22,18 @@
 /* What an epoll event is about: kept in the top bits of data.u64, the descriptor below. */
 enum { TAG_SIGNAL = 1, TAG_CURL, TAG_WATCH };
 #define EV_DATA(tag, fd) (((uint64_t)(tag) << 32) | (uint32_t)(fd))
+
+/*
+** A child the loop reaps. h is the handle watching it, or NULL when nobody watches (its handle
+** was cancelled or collected): it is still reaped, so no zombie is left behind. keep: a Process
+** object may still ask for the status, so a child reaped unwatched stays listed until released.
+*/
+typedef struct lb_child {
+  pid_t pid;
+  lb_handle *h;
+  int keep;
+  int reaped, wstatus;  /* exited while unwatched */
+} lb_child;
 
 struct lb_loop {
   int epfd;
@@ -30,6 +44,8 @@ struct lb_loop {
   lb_handle **watchers;         /* indexed by descriptor */
   int nwatchers;
   int pending;
+  lb_child *children;           /* unordered: few entries, scanned on every poll */
+  int nchildren, capchildren;
   lb_loop_stats stats;
 };
 
@@ -47,6 +63,14 @@ static void on_signal(int sig) {
   sig_last = sig;
   sig_unread = 1;
   if (sig_pipe[1] >= 0 && write(sig_pipe[1], "s", 1) < 0) { /* pipe full: a wakeup is queued */ }
+  errno = saved;
+}
+
+/* SIGCHLD only wakes epoll_wait; it is not an interrupt (sig_last/sig_unread stay untouched). */
+static void on_sigchld(int sig) {
+  int saved = errno;
+  (void)sig;
+  if (sig_pipe[1] >= 0 && write(sig_pipe[1], "c", 1) < 0) { /* pipe full: a wakeup is queued */ }
   errno = saved;
 }
 
@@ -129,6 +153,9 @@ lb_loop *lb_loop_new(const char **err) {
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
   }
   if (sig_pipe[0] >= 0) {
@@ -143,6 +170,10 @@ lb_loop *lb_loop_new(const char **err) {
 
 void lb_loop_free(lb_loop *loop) {
   if (loop == NULL) return;
+  /* Reap what has exited; children still running are left to init once we exit. */
+  for (int i = 0; i < loop->nchildren; i++)
+    if (!loop->children[i].reaped) waitpid(loop->children[i].pid, NULL, WNOHANG);
+  free(loop->children);
   curl_multi_cleanup(loop->multi);
   curl_global_cleanup();
   lb_timerheap_free(&loop->timers);
@@ -214,6 +245,99 @@ int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
   return 0;
 }
 
+static lb_child *child_find(const lb_loop *loop, pid_t pid) {
+  for (int i = 0; i < loop->nchildren; i++)
+    if (loop->children[i].pid == pid) return &loop->children[i];
+  return NULL;
+}
+
+static void child_remove(lb_loop *loop, lb_child *c) {
+  *c = loop->children[--loop->nchildren];
+}
+
+int lb_loop_process_start(lb_loop *loop, lb_handle *h, pid_t pid) {
+  if (pid <= 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  lb_child *c = child_find(loop, pid);
+  if (c != NULL && c->h != NULL) {
+    errno = EBUSY;  /* one watcher per child at a time */
+    return -1;
+  }
+  if (c == NULL) {
+    if (loop->nchildren == loop->capchildren) {
+      int n = loop->capchildren ? loop->capchildren * 2 : 16;
+      lb_child *a = realloc(loop->children, (size_t)n * sizeof *a);
+      if (a == NULL) {
+        errno = ENOMEM;
+        return -1;
+      }
+      loop->children = a;
+      loop->capchildren = n;
+    }
+    c = &loop->children[loop->nchildren++];
+    memset(c, 0, sizeof *c);
+    c->pid = pid;
+    c->keep = 1;
+  }
+  h->kind = LB_PROCESS;
+  h->pid = pid;
+  h->wstatus = -1;
+  h->state = LB_PENDING;
+  loop->pending++;
+  if (c->reaped) {  /* exited while unwatched: the status is already known */
+    h->wstatus = c->wstatus;
+    child_remove(loop, c);
+    make_ready(loop, h);
+  } else {
+    c->h = h;
+  }
+  return 0;
+}
+
+int lb_loop_process_state(const lb_loop *loop, pid_t pid, int *wstatus) {
+  const lb_child *c = child_find(loop, pid);
+  if (c == NULL) return LB_CHILD_UNKNOWN;
+  if (!c->reaped) return LB_CHILD_RUNNING;
+  *wstatus = c->wstatus;
+  return LB_CHILD_REAPED;
+}
+
+void lb_loop_process_release(lb_loop *loop, pid_t pid) {
+  lb_child *c = child_find(loop, pid);
+  if (c == NULL) return;
+  if (c->reaped) child_remove(loop, c);
+  else c->keep = 0;
+}
+
+/* waitpid(WNOHANG) for every child not yet reaped; watched ones finish their handle. */
+static void reap(lb_loop *loop) {
+  int i = 0;
+  while (i < loop->nchildren) {
+    lb_child *c = &loop->children[i];
+    int st = 0;
+    pid_t r = c->reaped ? 0 : waitpid(c->pid, &st, WNOHANG);
+    if (r == 0 || (r < 0 && errno == EINTR)) {
+      i++;
+      continue;
+    }
+    if (r < 0) st = -2;  /* ECHILD: someone else reaped it; the status is lost */
+    lb_handle *h = c->h;
+    if (h != NULL) {
+      h->wstatus = st;
+      child_remove(loop, c);  /* moves the last entry to i: do not advance */
+      make_ready(loop, h);
+    } else if (c->keep) {
+      c->reaped = 1;
+      c->wstatus = st;
+      i++;
+    } else {
+      child_remove(loop, c);
+    }
+  }
+}
+
 static void fd_stop(lb_loop *loop, lb_handle *h) {
   if (h->fd >= 0 && h->fd < loop->nwatchers && loop->watchers[h->fd] == h) {
     loop->watchers[h->fd] = NULL;
@@ -237,6 +361,11 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
     case LB_TIMER: lb_timerheap_remove(&loop->timers, &h->timer); break;
     case LB_FDWATCH: fd_stop(loop, h); break;
     case LB_HTTP: curl_multi_remove_handle(loop->multi, lb_http_easy(h->http)); break;
+    case LB_PROCESS: {
+      lb_child *c = child_find(loop, h->pid);
+      if (c != NULL && c->h == h) c->h = NULL;  /* still reaped, by reap() */
+      break;
+    }
   }
   h->state = LB_CANCELLED;
   loop->pending--;
@@ -267,6 +396,7 @@ static void curl_act(lb_loop *loop, curl_socket_t s, int flags) {
 
 int lb_loop_poll(lb_loop *loop, double timeout) {
   loop->stats.polls++;
+  reap(loop);  /* a child may have exited before its handle was registered */
   double now = lb_now();
   if (loop->ready_head) timeout = 0;
   lb_timer *t = lb_timerheap_peek(&loop->timers);
@@ -314,6 +444,7 @@ int lb_loop_poll(lb_loop *loop, double timeout) {
     curl_act(loop, CURL_SOCKET_TIMEOUT, 0);
   }
   curl_collect(loop);
+  reap(loop);
   while ((t = lb_timerheap_peek(&loop->timers)) != NULL && t->deadline <= now) {
     lb_timerheap_remove(&loop->timers, t);
     make_ready(loop, (lb_handle *)((char *)t - offsetof(lb_handle, timer)));

@@ -1,19 +1,21 @@
 /*
 ** loop.h: the event loop. One per process, owned by the host, created before the Lua state and
 ** freed after it. It waits on epoll for libcurl's sockets, watched file descriptors and a
-** self-pipe fed by signal handlers, and keeps a timer heap. Work items are lb_handles: starting
-** one never blocks, and a handle that finishes is moved to a ready queue that the Lua scheduler
-** drains after lb_loop_poll returns. No Lua code ever runs inside this file.
+** self-pipe fed by signal handlers (SIGCHLD too), keeps a timer heap, and reaps the children it
+** is told about. Work items are lb_handles: starting one never blocks, and a handle that
+** finishes is moved to a ready queue that the Lua scheduler drains after lb_loop_poll returns.
+** No Lua code ever runs inside this file.
 */
 #ifndef LB_LOOP_H
 #define LB_LOOP_H
 
+#include <sys/types.h>
 #include "timerheap.h"
 
 typedef struct lb_loop lb_loop;
 typedef struct lb_http lb_http;
 
-enum lb_handle_kind { LB_TIMER = 1, LB_FDWATCH, LB_HTTP };
+enum lb_handle_kind { LB_TIMER = 1, LB_FDWATCH, LB_HTTP, LB_PROCESS };
 enum lb_handle_state { LB_IDLE = 0, LB_PENDING, LB_READY, LB_DONE, LB_CANCELLED };
 
 /* Readiness bits reported for a watched descriptor. */
@@ -27,6 +29,8 @@ typedef struct lb_handle {
   lb_timer timer;               /* LB_TIMER */
   int fd, events, revents;      /* LB_FDWATCH */
   lb_http *http;                /* LB_HTTP */
+  pid_t pid;                    /* LB_PROCESS: the child watched */
+  int wstatus;                  /* LB_PROCESS: raw waitpid status; -1 running, -2 lost */
 } lb_handle;
 
 /* Returns a new loop, or NULL with *err describing why. */
@@ -40,8 +44,28 @@ double lb_now(void);
 int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds);
 int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events);
 int lb_loop_http_start(lb_loop *loop, lb_handle *h);
+/*
+** Watches a child started by this process; the handle finishes when it has exited and been
+** reaped. Also re-watches a child whose previous handle was cancelled (ready at once when it
+** was reaped meanwhile). Fails with EBUSY when another handle already watches pid.
+*/
+int lb_loop_process_start(lb_loop *loop, lb_handle *h, pid_t pid);
 
-/* Stops a pending handle (LB_CANCELLED) or withdraws a ready one from the queue. */
+/*
+** What the loop knows of child pid: LB_CHILD_UNKNOWN (never started here, or forgotten),
+** LB_CHILD_RUNNING (not reaped yet: signalling it is safe), or LB_CHILD_REAPED with *wstatus
+** (it exited while no handle watched it).
+*/
+enum { LB_CHILD_UNKNOWN = 0, LB_CHILD_RUNNING, LB_CHILD_REAPED };
+int lb_loop_process_state(const lb_loop *loop, pid_t pid, int *wstatus);
+
+/* The owner of child pid is gone: forget its status once reaped (it is still reaped). */
+void lb_loop_process_release(lb_loop *loop, pid_t pid);
+
+/*
+** Stops a pending handle (LB_CANCELLED) or withdraws a ready one from the queue. A cancelled
+** process handle stops watching only: the child is not signalled, and is still reaped.
+*/
 void lb_loop_cancel(lb_loop *loop, lb_handle *h);
 
 /*

@@ -1,5 +1,6 @@
 /*
-** lsocket.c: TCP listen/accept/connect/recv/send on non-blocking descriptors.
+** lsocket.c: TCP listen/accept/connect/recv/send on non-blocking descriptors. recv and send use
+** read/write so the same object also serves a child process's pipes.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +36,10 @@ static lb_socket *check_open(lua_State *L, int i) {
   lb_socket *s = luaL_checkudata(L, i, SOCKET_MT);
   if (s->fd < 0) luaL_error(L, "attempt to use a closed socket");
   return s;
+}
+
+void lb_socket_push_fd(lua_State *L, int fd) {
+  new_socket(L)->fd = fd;  /* new_socket raises before taking fd, so the caller still owns it then */
 }
 
 int lb_socket_fd_arg(lua_State *L, int i) {
@@ -150,7 +155,7 @@ static int s_recv(lua_State *L) {
   luaL_argcheck(L, max > 0 && max <= (1 << 24), 2, "size must be between 1 and 16 MiB");
   luaL_Buffer b;
   char *p = luaL_buffinitsize(L, &b, (size_t)max);
-  ssize_t n = recv(s->fd, p, (size_t)max, 0);
+  ssize_t n = read(s->fd, p, (size_t)max);
   if (n < 0) return fail(L, errno);
   if (n == 0) {
     lua_pushnil(L);
@@ -168,7 +173,8 @@ static int s_send(lua_State *L) {
   const char *d = luaL_checklstring(L, 2, &len);
   lua_Integer from = luaL_optinteger(L, 3, 1);
   luaL_argcheck(L, from >= 1 && (size_t)from <= len + 1, 3, "position out of range");
-  ssize_t n = send(s->fd, d + from - 1, len - (size_t)(from - 1), MSG_NOSIGNAL);
+  /* write, not send: pipes too. SIGPIPE is ignored (loop.c), so a gone reader gives EPIPE. */
+  ssize_t n = write(s->fd, d + from - 1, len - (size_t)(from - 1));
   if (n < 0) return fail(L, errno);
   lua_pushinteger(L, (lua_Integer)n);
   return 1;

@@ -15,8 +15,9 @@ local GRACE = 2  -- seconds a stopped child gets between SIGTERM and SIGKILL
 
 local OPTIONS = {
   exec = { env = true, cwd = true, stdin = true, stdout = true, stderr = true, timeout = true,
-           check = true, new_group = true },
-  spawn = { env = true, cwd = true, stdin = true, stdout = true, stderr = true, new_group = true },
+           check = true, new_group = true, pdeathsig = true },
+  spawn = { env = true, cwd = true, stdin = true, stdout = true, stderr = true, new_group = true,
+            pdeathsig = true },
 }
 local MODES = {  -- allowed values, the first is the default
   exec = { stdout = { "capture", "inherit", "null" }, stderr = { "capture", "inherit", "null", "stdout" } },
@@ -60,7 +61,9 @@ local function check(fname, opts)
   if type(opts) ~= "table" then argerror(fname, "table expected, got " .. type(opts)) end
   local argv = {}
   local n = rawlen(opts)
-  if n == 0 or rawget(opts, 1) == nil then argerror(fname, "the program to run expected at index 1, got nil") end
+  if n == 0 or rawget(opts, 1) == nil then
+    argerror(fname, "the program to run expected at index 1, got nil")
+  end
   for i = 1, n do argv[i] = check_string(fname, rawget(opts, i), "argument " .. i) end
   for k in pairs(opts) do
     if math.type(k) == "integer" and k >= 1 and k <= n then -- an argument
@@ -86,11 +89,15 @@ local function check(fname, opts)
       argerror(fname, k .. " must be a boolean, got " .. type(opts[k]))
     end
   end
+  local sig = opts.pdeathsig
+  if sig ~= nil and (core.signal(sig) or 0) <= 0 then  -- 0 would mean "no signal"
+    argerror(fname, "pdeathsig must be a signal name such as \"TERM\" or \"INT\", or a number, got " .. quote(sig))
+  end
   local t = opts.timeout
   if t ~= nil and (type(t) ~= "number" or not (t > 0)) then
     argerror(fname, "timeout must be a positive number of seconds, got " .. quote(t))
   end
-  local spec = { argv = argv, env = env, cwd = opts.cwd, new_group = opts.new_group,
+  local spec = { argv = argv, env = env, cwd = opts.cwd, new_group = opts.new_group, pdeathsig = sig,
                  stdout = check_mode(fname, opts, "stdout"), stderr = check_mode(fname, opts, "stderr") }
   local input
   if fname == "exec" then
@@ -122,7 +129,8 @@ Process.__index = Process
 Process.__name = "lakebase.process.Process"
 
 function Process:__tostring()
-  return "lakebase.process.Process(" .. self.argv[1] .. ", pid " .. self.pid .. ", " .. self._proc:status() .. ")"
+  return "lakebase.process.Process(" .. self.argv[1] .. ", pid " .. self.pid .. ", "
+    .. self._proc:status() .. ")"
 end
 
 local function procerror(self, what, reason)
@@ -137,9 +145,20 @@ local function start(spec)
 end
 
 --- Waits for the process to exit. Returns its exit code, or nil and the name of the signal that
--- ended it ("TERM", "KILL", ...). May be called again, also after a cancelled wait.
+-- ended it ("TERM", "KILL", ...). Several tasks may wait at once, and again after a cancelled wait.
 function Process:wait()
-  sched.wait(self._proc:handle())
+  while self._proc:status() == "running" do
+    if self._waiting then  -- one task waits on the handle (the scheduler allows one); others here
+      self._waiting:wait()
+    else
+      local ev = sched.event()
+      self._waiting = ev
+      local ok, err = pcall(sched.wait, self._proc:handle())
+      self._waiting = nil
+      ev:fire()  -- also when cancelled: another waiter takes over
+      if not ok then error(err, 0) end
+    end
+  end
   local what, v = self._proc:status()
   if what == "exited" then return v, nil end
   if what == "signaled" then return nil, v end
@@ -170,7 +189,8 @@ end
 local function check_stream(stream, fname)
   if stream == nil then return "stdout" end
   if stream ~= "stdout" and stream ~= "stderr" then
-    error("bad argument #1 to '" .. fname .. "' (\"stdout\" or \"stderr\" expected, got " .. quote(stream) .. ")", 3)
+    error("bad argument #1 to '" .. fname .. "' (\"stdout\" or \"stderr\" expected, got " .. quote(stream)
+      .. ")", 3)
   end
   return stream
 end
@@ -220,7 +240,9 @@ end
 --- Writes all of `data` to stdin, waiting while the pipe is full. Raises a "process" error when
 -- the child has closed it ("Broken pipe").
 function Process:write(data)
-  if type(data) ~= "string" then error("bad argument #1 to 'write' (string expected, got " .. type(data) .. ")", 2) end
+  if type(data) ~= "string" then
+    error("bad argument #1 to 'write' (string expected, got " .. type(data) .. ")", 2)
+  end
   local sock = pipe_of(self, "stdin")
   local from = 1
   while from <= #data do
@@ -243,7 +265,9 @@ end
 --- Starts a program (no shell) and returns a Process at once. opts: the program and its
 -- arguments at 1..n, env (the whole environment; nil inherits), cwd, stdin ("null" default,
 -- "pipe", "inherit"), stdout ("pipe" default, "null", "inherit"), stderr ("inherit" default,
--- "pipe", "null", "stdout"), new_group. An unread "pipe" fills up and stalls the child.
+-- "pipe", "null", "stdout"), new_group (its own process group, which kill signals as a whole),
+-- pdeathsig (a signal the child gets if lakebase dies first; Linux). An unread "pipe" fills up
+-- and stalls the child.
 function M.spawn(opts)
   return start((checked("spawn", opts)))
 end
@@ -288,16 +312,19 @@ local function tail(s)
 end
 
 local function exit_error(argv, r)
-  local what = r.code and ("exited with code " .. r.code) or ("was killed by signal " .. tostring(r.signal))
+  local what = r.code and ("exited with code " .. r.code) or r.signal and ("was killed by signal " .. r.signal)
+    or "ended with an unknown status"
   local t = tail(r.stderr ~= "" and r.stderr or r.stdout)
-  return errors.new { kind = "process", message = "'" .. argv[1] .. "' " .. what .. (t ~= "" and (": " .. t) or ""),
-                      argv = argv, code = r.code, signal = r.signal, stdout = r.stdout, stderr = r.stderr }
+  return errors.new { kind = "process", argv = argv, code = r.code, signal = r.signal, stdout = r.stdout,
+                      stderr = r.stderr,
+                      message = "'" .. argv[1] .. "' " .. what .. (t ~= "" and (": " .. t) or "") }
 end
 
 --- Runs a program (no shell) and waits for it, reading its output meanwhile. opts: the program and
 -- its arguments at 1..n, env, cwd, stdin (text to feed; nil: /dev/null), stdout and stderr
 -- ("capture" default, "inherit", "null"; stderr also "stdout"), timeout (seconds), check (raise
--- a "process" error unless it exits 0), new_group (signal its whole process group when stopping).
+-- a "process" error unless it exits 0), new_group (signal its whole process group when stopping),
+-- pdeathsig (as for spawn).
 -- Returns {code=, signal=, stdout=, stderr=, ok=}.
 function M.exec(opts)
   local spec, input = checked("exec", opts)
@@ -315,23 +342,26 @@ function M.exec(opts)
     for _, t in ipairs(readers) do t:join() end
     return code, signal
   end
-  local ok, code, signal
+  local ok, code, signal  -- on failure, code is the error
   if opts.timeout then
     ok, code, signal = pcall(sched.timeout, opts.timeout, finish)
   else
     ok, code, signal = pcall(finish)
   end
   if not ok then  -- cancelled, timed out, or a pipe failed: stop the child, then raise
+    local failure = code
     terminate(p)
     stop_helpers(p, helpers)
-    if errors.is(code, "timeout") then
-      error(errors.new { kind = "timeout", argv = spec.argv, stdout = table.concat(out), stderr = table.concat(err),
-        message = string.format("'%s' did not finish within %gs and was stopped", spec.argv[1], opts.timeout) }, 0)
+    if errors.is(failure, "timeout") then
+      failure = errors.new { kind = "timeout", argv = spec.argv, stdout = table.concat(out),
+        stderr = table.concat(err),
+        message = string.format("'%s' did not finish within %gs and was stopped", spec.argv[1], opts.timeout) }
     end
-    error(code, 0)
+    error(failure, 0)
   end
   stop_helpers(p, helpers)
-  local r = { code = code, signal = signal, stdout = table.concat(out), stderr = table.concat(err), ok = code == 0 }
+  local r = { code = code, signal = signal, stdout = table.concat(out), stderr = table.concat(err),
+              ok = code == 0 }
   if opts.check and not r.ok then error(exit_error(spec.argv, r), 0) end
   return r
 end
