@@ -288,7 +288,7 @@ int lb_open_core(lua_State *L) {
   lua_newtable(L);
   lua_pushlightuserdata(L, loop);
   luaL_setfuncs(L, core_funcs, 1);
-  lb_socket_register(L);  /* adds listen/connect to the table on top */
+  lb_socket_register(L, loop);  /* adds listen/connect to the table on top */
   lb_process_register(L, loop);  /* adds spawn and signal */
   lua_pushstring(L, LB_VERSION);
   lua_setfield(L, -2, "version");

@@ -345,6 +345,14 @@ static void fd_stop(lb_loop *loop, lb_handle *h) {
   }
 }
 
+void lb_loop_fd_closing(lb_loop *loop, int fd) {
+  if (fd < 0 || fd >= loop->nwatchers || loop->watchers[fd] == NULL) return;
+  lb_handle *h = loop->watchers[fd];
+  h->revents = LB_EV_HUP | LB_EV_ERROR;
+  fd_stop(loop, h);
+  make_ready(loop, h);
+}
+
 void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
   if (h->state == LB_READY) {  /* unlink from the ready queue */
     lb_handle **p = &loop->ready_head, *prev = NULL;

@@ -62,6 +62,9 @@ int lb_loop_process_state(const lb_loop *loop, pid_t pid, int *wstatus);
 /* The owner of child pid is gone: forget its status once reaped (it is still reaped). */
 void lb_loop_process_release(lb_loop *loop, pid_t pid);
 
+/* fd is about to be closed: a handle watching it finishes now with LB_EV_HUP | LB_EV_ERROR. */
+void lb_loop_fd_closing(lb_loop *loop, int fd);
+
 /*
 ** Stops a pending handle (LB_CANCELLED) or withdraws a ready one from the queue. A cancelled
 ** process handle stops watching only: the child is not signalled, and is still reaped.

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +24,7 @@
 #define PROCESS_MT "lakebase.Process"
 
 enum { MODE_INHERIT, MODE_NULL, MODE_PIPE, MODE_STDOUT };  /* MODE_STDOUT: stderr only */
-enum { STAGE_CHDIR = 1, STAGE_STREAMS, STAGE_EXEC };       /* where the child failed */
+enum { STAGE_CHDIR = 1, STAGE_STREAMS, STAGE_USER, STAGE_EXEC };       /* where the child failed */
 
 typedef struct spawn_spec {
   const char **argv;  /* NULL-terminated; the strings stay referenced from the Lua stack */
@@ -31,6 +33,9 @@ typedef struct spawn_spec {
   int mode[3];
   int new_group;
   int pdeathsig;      /* sent to the child when the host dies (Linux); 0: none */
+  const char *user;   /* run as this user (needs root): PostgreSQL refuses to run as root */
+  uid_t uid;
+  gid_t gid;
   pid_t parent;
 } spawn_spec;
 
@@ -172,6 +177,25 @@ static int parse_mode(lua_State *L, const char *field, int allow_stdout) {
   return mode;
 }
 
+/* The account is looked up here, in the parent: getpwnam is not safe between fork and exec. */
+static void parse_user(lua_State *L, spawn_spec *sp) {
+  int type = lua_getfield(L, 1, "user");
+  sp->user = NULL;
+  if (type == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (type != LUA_TSTRING)
+    luaL_error(L, "spawn: field 'user' must be a user name or nil, got %s", luaL_typename(L, -1));
+  sp->user = check_cstring(L, -1, "user");
+  lua_pop(L, 1);  /* the string stays referenced from the spec table */
+  errno = 0;
+  struct passwd *pw = getpwnam(sp->user);
+  if (!pw) luaL_error(L, "spawn: no such user '%s'%s%s", sp->user, errno ? ": " : "", errno ? strerror(errno) : "");
+  sp->uid = pw->pw_uid;
+  sp->gid = pw->pw_gid;
+}
+
 static void parse_spec(lua_State *L, spawn_spec *sp) {
   luaL_checktype(L, 1, LUA_TTABLE);
   parse_argv(L, sp);
@@ -192,6 +216,7 @@ static void parse_spec(lua_State *L, spawn_spec *sp) {
     sp->pdeathsig = 0;
   }
   lua_pop(L, 2);
+  parse_user(L, sp);
   sp->parent = getpid();
 }
 
@@ -242,6 +267,9 @@ static void run_child(const lb_process *p, const spawn_spec *sp) {
   static const int reset[] = {SIGINT, SIGTERM, SIGPIPE, SIGCHLD};
   for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++) signal(reset[i], SIG_DFL);
   if (sp->new_group) setpgid(0, 0);
+  /* Before PR_SET_PDEATHSIG: changing credentials clears it. */
+  if (sp->user && (setgroups(1, &sp->gid) != 0 || setgid(sp->gid) != 0 || setuid(sp->uid) != 0))
+    child_fail(p->report[1], STAGE_USER);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);  /* after the reset, so no host handler runs here */
@@ -329,6 +357,8 @@ static int c_spawn(lua_State *L) {
     if (stage == STAGE_CHDIR)
       return luaL_error(L, "cannot run '%s': cannot change directory to '%s': %s", sp.argv[0], sp.cwd,
                         strerror(err));
+    if (stage == STAGE_USER)
+      return luaL_error(L, "cannot run '%s' as user '%s': %s", sp.argv[0], sp.user, strerror(err));
     if (stage == STAGE_STREAMS)
       return luaL_error(L, "cannot run '%s': cannot set up its standard streams: %s", sp.argv[0], strerror(err));
     return luaL_error(L, "cannot run '%s': %s", sp.argv[0], strerror(err));

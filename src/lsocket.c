@@ -203,10 +203,14 @@ static int s_fd(lua_State *L) {
   return 1;
 }
 
-/* close, __close and __gc: idempotent. */
+/*
+** close, __close and __gc: idempotent. A task waiting on the descriptor is woken (hang-up)
+** rather than left waiting on a number the kernel may hand out again.
+*/
 static int s_close(lua_State *L) {
   lb_socket *s = luaL_checkudata(L, 1, SOCKET_MT);
   if (s->fd >= 0) {
+    lb_loop_fd_closing((lb_loop *)lua_touserdata(L, lua_upvalueindex(1)), s->fd);
     close(s->fd);
     s->fd = -1;
   }
@@ -226,15 +230,19 @@ static const luaL_Reg socket_methods[] = {
   {NULL, NULL}
 };
 
-void lb_socket_register(lua_State *L) {
+void lb_socket_register(lua_State *L, lb_loop *loop) {
   luaL_newmetatable(L, SOCKET_MT);
-  lua_pushcfunction(L, s_close);
+  lua_pushlightuserdata(L, loop);
+  lua_pushcclosure(L, s_close, 1);
   lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, s_close);
+  lua_pushlightuserdata(L, loop);
+  lua_pushcclosure(L, s_close, 1);
   lua_setfield(L, -2, "__close");
   lua_pushcfunction(L, s_tostring);
   lua_setfield(L, -2, "__tostring");
-  luaL_newlib(L, socket_methods);
+  luaL_newlibtable(L, socket_methods);
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, socket_methods, 1);  /* all get the loop; only close uses it */
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lua_pushcfunction(L, s_listen);

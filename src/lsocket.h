@@ -6,8 +6,9 @@
 #ifndef LB_LSOCKET_H
 #define LB_LSOCKET_H
 #include "lua.h"
+#include "loop.h"
 /* Adds listen and connect to the table on top of the stack; creates the metatable. */
-void lb_socket_register(lua_State *L);
+void lb_socket_register(lua_State *L, lb_loop *loop);
 /*
 ** Pushes a Socket owning fd (a non-blocking descriptor; closed by close or __gc). If this raises
 ** (out of memory), fd has not been taken and is still the caller's to close.

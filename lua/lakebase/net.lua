@@ -39,6 +39,7 @@ function Conn:receive(max)
     return data
   end
   while true do
+    if self.closed then return nil end  -- closed (by another task) while this one waited
     local data, err = self.sock:recv(max)
     if data then return data end
     if err == "eof" then return nil end
@@ -60,6 +61,7 @@ function Conn:read_until(delim, limit)
       return line
     end
     if #self.buf > limit then error(neterror("read", "line longer than " .. limit .. " bytes"), 2) end
+    if self.closed then return nil end
     local data, err = self.sock:recv()
     if data then
       self.buf = self.buf .. data
@@ -92,6 +94,7 @@ end
 function Conn:send(data)
   local from = 1
   while from <= #data do
+    if self.closed then error(neterror("write", "connection closed"), 2) end
     local n, err = self.sock:send(data, from)
     if n then
       from = from + n
@@ -103,7 +106,11 @@ function Conn:send(data)
   end
 end
 
-function Conn:close() self.sock:close() end
+--- Closes the connection; a task waiting to read it gets end of file, one writing an error.
+function Conn:close()
+  self.closed = true
+  self.sock:close()
+end
 Conn.__close = Conn.close
 function Conn:__tostring() return "lakebase.net.Conn(" .. tostring(self.peer) .. ")" end
 
@@ -121,6 +128,7 @@ end
 --- Waits for the next connection; returns it.
 function Server:accept()
   while true do
+    if self.closed then error(neterror("accept", "server closed"), 2) end
     local sock, peer = self.sock:accept()
     if sock then return wrap(sock, peer) end
     if peer ~= "again" then error(neterror("accept", peer), 2) end
@@ -128,7 +136,10 @@ function Server:accept()
   end
 end
 
-function Server:close() self.sock:close() end
+function Server:close()
+  self.closed = true
+  self.sock:close()
+end
 Server.__close = Server.close
 
 return M

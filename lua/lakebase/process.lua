@@ -15,9 +15,9 @@ local GRACE = 2  -- seconds a stopped child gets between SIGTERM and SIGKILL
 
 local OPTIONS = {
   exec = { env = true, cwd = true, stdin = true, stdout = true, stderr = true, timeout = true,
-           check = true, new_group = true, pdeathsig = true },
+           check = true, new_group = true, pdeathsig = true, user = true },
   spawn = { env = true, cwd = true, stdin = true, stdout = true, stderr = true, new_group = true,
-            pdeathsig = true },
+            pdeathsig = true, user = true },
 }
 local MODES = {  -- allowed values, the first is the default
   exec = { stdout = { "capture", "inherit", "null" }, stderr = { "capture", "inherit", "null", "stdout" } },
@@ -84,6 +84,7 @@ local function check(fname, opts)
     end
   end
   if opts.cwd ~= nil then check_string(fname, opts.cwd, "cwd") end
+  if opts.user ~= nil then check_string(fname, opts.user, "user") end
   for _, k in ipairs { "check", "new_group" } do
     if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
       argerror(fname, k .. " must be a boolean, got " .. type(opts[k]))
@@ -98,6 +99,7 @@ local function check(fname, opts)
     argerror(fname, "timeout must be a positive number of seconds, got " .. quote(t))
   end
   local spec = { argv = argv, env = env, cwd = opts.cwd, new_group = opts.new_group, pdeathsig = sig,
+                 user = opts.user,
                  stdout = check_mode(fname, opts, "stdout"), stderr = check_mode(fname, opts, "stderr") }
   local input
   if fname == "exec" then
