@@ -17,6 +17,9 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
 
 Options:
   -e CODE         run CODE instead of a script file
+  --local         run against an embedded emulator (real PostgreSQL computes) started for this run
+                  on a free port with a temporary data directory, and stopped, with every
+                  PostgreSQL server it started, when the script ends (also on error or Ctrl-C)
   -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same)
   -q, --quiet     no progress output
@@ -78,15 +81,27 @@ local function exit_code_of(task, signal)
   return 1
 end
 
-local function install_globals(script, args)
+local function install_globals(program, script, args)
   local lakebase = require "lakebase"
   _G.lakebase = lakebase
   local a = { [0] = script }
   for i, v in ipairs(args) do a[i] = v end
-  a[-1] = "lakebase"
+  a[-1] = program or "lakebase"  -- as invoked, like lua's arg[-1]
   _G.arg = a
   -- os.exit unwinds the task instead of killing the process, so cleanups still run.
   os.exit = function(code) error(errors.exit(code), 0) end
+end
+
+--- Wraps `chunk` so that it runs against an embedded emulator, stopped when the chunk ends however
+-- it ends (the `<close>` handler runs during error unwinding too, and may wait).
+local function with_local_emulator(chunk)
+  return function(...)
+    local emu = require("lakebase.emulator").start { port = 0 }
+    local stop <close> = setmetatable({}, { __close = function() emu:stop() end })
+    local lakebase = require "lakebase"
+    lakebase.config = { host = emu.url, token = emu.token, emulator = emu }
+    return chunk(...)
+  end
 end
 
 --- Runs `chunk` with `args` as the main task and returns the exit status.
@@ -100,7 +115,7 @@ end
 
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
 function M.main(argv)
-  local i, code = 1, nil
+  local i, code, local_mode, seen_run = 1, nil, false, false
   while argv[i] do
     local a = argv[i]
     if a == "-h" or a == "--help" then
@@ -113,6 +128,10 @@ function M.main(argv)
       log.verbose = true
     elseif a == "-q" or a == "--quiet" then
       log.quiet = true
+    elseif a == "--local" then
+      local_mode = true
+    elseif a == "run" and not code and not seen_run then
+      seen_run = true
     elseif a == "-e" then
       code = argv[i + 1]
       if code == nil then return usage_error("option '-e' needs a Lua chunk") end
@@ -130,12 +149,12 @@ function M.main(argv)
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
 
-  if not code and rest[1] == "emulator" then
+  if not code and not seen_run and rest[1] == "emulator" then
     local command = require "lakebase.emulator.command"
     local opts, perr = command.parse(rest, 2)
     if not opts and perr == "help" then io.stdout:write(command.USAGE) return 0 end
     if not opts then return usage_error(perr) end
-    install_globals("emulator", {})
+    install_globals(argv[0], "emulator", {})
     return run_chunk(command.run, { opts })
   end
 
@@ -144,7 +163,6 @@ function M.main(argv)
     script = "-e"
     chunk, err = load(code, "=(command line)", "t")
   else
-    if rest[1] == "run" then table.remove(rest, 1) end
     script = table.remove(rest, 1)
     if script == nil then
       if require("lakebase.core").isatty(0) then
@@ -161,7 +179,8 @@ function M.main(argv)
     io.stderr:write("lakebase: ", err, "\n")
     return 1
   end
-  install_globals(script, rest)
+  install_globals(argv[0], script, rest)
+  if local_mode then chunk = with_local_emulator(chunk) end
   return run_chunk(chunk, rest)
 end
 

@@ -5,18 +5,9 @@ set -u
 LB=${1:?usage: test_cli.sh PATH_TO_LAKEBASE}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
-  else failed=$((failed + 1)); echo "not ok - $name"; echo "  stdout: $(cat "$tmp/out")"; echo "  stderr: $(cat "$tmp/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 run() { "$LB" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
-rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
 err_lines_are() { [ "$(wc -l <"$tmp/err")" = "$1" ]; }
-err_has() { grep -q -- "$1" "$tmp/err"; }
-out_is() { [ "$(cat "$tmp/out")" = "$1" ]; }
 
 run --version
 check "--version prints the version and exits 0" rc_is 0
@@ -120,5 +111,4 @@ check "LAKEBASE_LUA_DIR puts on-disk modules first" out_is "from disk"
 run -e 'print(pcall(require, "lakebase.devcheck"))'
 check "without it only embedded modules load" bash -c "grep -q false '$tmp/out'"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

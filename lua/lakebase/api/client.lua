@@ -243,5 +243,17 @@ function Client:generate_database_credential(endpoint)
   return cred
 end
 
+--- The user name of the caller (SCIM Me), which is also its Postgres role name. Cached.
+function Client:current_user()
+  if not self._user then
+    local me = self:request("GET", "/api/2.0/preview/scim/v2/Me")
+    if type(me.userName) ~= "string" then
+      error(errors.new { kind = "api", message = "SCIM Me answered without a userName" }, 2)
+    end
+    self._user = me.userName
+  end
+  return self._user
+end
+
 M.Client = Client
 return M

@@ -53,11 +53,48 @@ local function read_file(path)
   return s
 end
 
+--- The user PostgreSQL runs as: nil (this process's user), or "postgres" when running as root,
+-- since postgres and initdb refuse to run as root.
+local function server_user()
+  local status = read_file("/proc/self/status") or ""
+  local euid = status:match("\nUid:%s+%d+%s+(%d+)")
+  if euid ~= "0" then return nil end
+  local ok, r = pcall(require("lakebase.process").exec, { "id", "-u", "postgres" })
+  if not ok or r.code ~= 0 then
+    error("the emulator runs as root, and PostgreSQL refuses to run as root: create a 'postgres' user " ..
+      "(Debian's postgresql package does) or run the emulator as an ordinary user", 0)
+  end
+  return "postgres"
+end
+
+--- Makes `root`/pg a directory the server user owns, and checks that user can reach it.
+local function prepare_dirs(root, sockdir, user)
+  exec({ "mkdir", "-p", "-m", "0700", root .. "/pg" }, "mkdir")
+  if not user then return end
+  -- The data directory (with state.json) stays closed to everyone but root and the server group.
+  exec({ "chgrp", user, root }, "chgrp")
+  exec({ "chmod", "0710", root }, "chmod")
+  exec({ "chown", user .. ":", root .. "/pg", sockdir }, "chown")
+  local r = require("lakebase.process").exec { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user }
+  if r.code ~= 0 then
+    error(string.format("PostgreSQL runs as user '%s' (the emulator runs as root) and cannot reach %s/pg: " ..
+      "make the directories above it searchable (chmod o+x) or choose another data directory", user, root), 0)
+  end
+end
+
 function M.new(E)
   local opts = E.opts
   local bindir = find_bindir(opts)
-  local root = opts.data or E.tmpdir
+  -- Absolute, since the server programs run in their own working directory.
+  local root = exec({ "realpath", "--", opts.data or E.tmpdir }, "realpath").stdout:match("^(.-)%s*$")
   local sockdir = E.sockdir
+  local user = server_user()
+  prepare_dirs(root, sockdir, user)
+  -- Runs a PostgreSQL server program (initdb, pg_ctl, pg_basebackup) as the server user.
+  local function pg_exec(argv, what)
+    argv.user, argv.cwd = user, root .. "/pg"
+    return exec(argv, what)
+  end
   local servers = {}   -- endpoint name -> {proc=, port=, datadir=}
   local c = {}
 
@@ -73,7 +110,8 @@ function M.new(E)
     local proc = require("lakebase.process").spawn { bindir .. "/postgres", "-D", dir, "-p", tostring(port),
       "-k", sockdir, "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=on",
       "-c", "log_directory=log", "-c", "unix_socket_permissions=0700",
-      stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT" }
+      stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT", user = user,
+      cwd = root .. "/pg" }
     local srv = { proc = proc, port = port, datadir = dir, started_at = require("lakebase.core").now() }
     local deadline = require("lakebase.core").now() + 60
     while true do
@@ -92,7 +130,23 @@ function M.new(E)
     return srv
   end
 
+  -- One server per data directory at a time: endpoint start-up and temporary maintenance servers
+  -- take the directory's lock.
+  local locks = {}
+  local function locked(dir, fn)
+    while locks[dir] do locks[dir]:wait() end
+    local ev = sched.event()
+    locks[dir] = ev
+    local ok, err = pcall(fn)
+    locks[dir] = nil
+    ev:fire()
+    if not ok then error(err, 0) end
+  end
+
   local function stop_server(srv)
+    -- Administrative SQL in flight finishes first (bounded: psql calls are short).
+    local deadline = require("lakebase.core").now() + 30
+    while (srv.busy or 0) > 0 and require("lakebase.core").now() < deadline do sched.sleep(0.05) end
     if srv.proc:status() == "running" then
       srv.proc:kill("INT")  -- fast shutdown: disconnect clients, checkpoint, exit
       local ok = pcall(require("lakebase.sched").timeout, 30, function() srv.proc:wait() end)
@@ -104,24 +158,35 @@ function M.new(E)
   end
 
   -- A server for administrative work on a branch: its running endpoint's, or a temporary one.
+  -- The running server is marked busy meanwhile, so scale-to-zero does not stop it under fn.
   local function with_server(branch, fn)
-    for name, srv in pairs(servers) do
-      if srv.ready and srv.datadir == datadir(branch) then
-        return fn(srv.port)
+    local dir = datadir(branch)
+    local function on_running()
+      for _, srv in pairs(servers) do
+        if srv.ready and srv.datadir == dir then
+          srv.busy = (srv.busy or 0) + 1
+          local ok, err = pcall(fn, srv.port)
+          srv.busy = srv.busy - 1
+          if not ok then error(err, 0) end
+          return true
+        end
       end
     end
-    local srv = start_server(datadir(branch), free_port(), branch.name .. " (maintenance)")
-    local ok, err = pcall(fn, srv.port)
-    stop_server(srv)
-    if not ok then error(err, 0) end
+    if on_running() then return end
+    locked(dir, function()
+      if on_running() then return end  -- an endpoint started while this task waited for the lock
+      local srv = start_server(dir, free_port(), branch.name .. " (maintenance)")
+      local ok, err = pcall(fn, srv.port)
+      stop_server(srv)
+      if not ok then error(err, 0) end
+    end)
   end
 
   function c.init_branch(branch)
     local dir = datadir(branch)
     if read_file(dir .. "/PG_VERSION") then return end  -- already there (a re-run after restart)
     exec({ "rm", "-rf", dir }, "cleaning " .. dir)
-    exec({ "mkdir", "-p", root .. "/pg" }, "mkdir")
-    exec({ bindir .. "/initdb", "-D", dir, "-U", "postgres", "-E", "UTF8", "--locale=C",
+    pg_exec({ bindir .. "/initdb", "-D", dir, "-U", "postgres", "-E", "UTF8", "--locale=C",
       "--auth-local=trust", "--auth-host=scram-sha-256", "-N" }, "initdb")
     with_server(branch, function(port)
       psql(port, "CREATE DATABASE " .. q.ident(DEFAULT_DB), "postgres")
@@ -140,7 +205,7 @@ function M.new(E)
       if srv.ready and srv.datadir == datadir(src) then running = srv end
     end
     if running then
-      exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(running.port), "-U", "postgres",
+      pg_exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(running.port), "-U", "postgres",
         "-D", dir, "-X", "stream", "-c", "fast", "--no-sync" }, "pg_basebackup")
     else
       exec({ "cp", "-a", datadir(src), dir }, "copying branch data")
@@ -159,9 +224,11 @@ function M.new(E)
     servers[ep.name] = srv
     local ok, err = pcall(function()
       local branch = E.store:get(ep.parent, true)
-      local real = start_server(datadir(branch), free_port(), ep.name)
-      for k, v in pairs(real) do srv[k] = v end
-      srv.ready = true
+      locked(datadir(branch), function()
+        local real = start_server(datadir(branch), free_port(), ep.name)
+        for k, v in pairs(real) do srv[k] = v end
+        srv.ready = true
+      end)
     end)
     srv.started:fire()
     if not ok then
@@ -209,7 +276,8 @@ function M.new(E)
     local now = require("lakebase.core").now()
     for name, srv in pairs(servers) do
       local ep, p = E.store:get(name), proxies[name]
-      if ep and p and srv.ready and p.active == 0 and not ep.spec.no_suspension and not ep.busy then
+      if ep and p and srv.ready and p.active == 0 and (srv.busy or 0) == 0 and not ep.spec.no_suspension
+          and not ep.busy then
         local timeout = opts.suspend_after or validate.duration(ep.spec.suspend_timeout_duration or "300s") or 300
         if now - math.max(p.last_active, srv.started_at or 0) >= timeout then
           log.debug("emulator: suspending %s after %gs idle", name, timeout)
@@ -299,7 +367,7 @@ function M.new(E)
         local pid = pidfile and tonumber(pidfile:match("^(%d+)"))
         if pid and read_file("/proc/" .. pid .. "/cmdline") then
           log.debug("emulator: stopping orphaned postgres %d of %s", pid, rec.name)
-          exec({ bindir .. "/pg_ctl", "stop", "-D", datadir(rec), "-m", "fast", "-w" }, "pg_ctl stop")
+          pg_exec({ bindir .. "/pg_ctl", "stop", "-D", datadir(rec), "-m", "fast", "-w" }, "pg_ctl stop")
         end
       end
     end

@@ -162,7 +162,8 @@ function M.start(opts)
   if opts.postgres ~= false then
     -- Unix sockets need a short path; this one is private to this emulator process.
     E.sockdir = run { "mktemp", "-d", "/tmp/lbpg-XXXXXX" }
-    if not opts.data then E.tmpdir = run { "mktemp", "-d", "/tmp/lakebase-emulator-XXXXXX" } end
+    -- mktemp -t: in $TMPDIR, else /tmp
+    if not opts.data then E.tmpdir = run { "mktemp", "-d", "-t", "lakebase-emulator-XXXXXX" } end
   end
   E.store = store_mod.open(opts.data)
   if opts.postgres == false then

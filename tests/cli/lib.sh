@@ -1,0 +1,19 @@
+# Shared by the command-line tests: `check NAME CONDITION...` counts and reports a result (showing
+# the last command's output on failure); `finish` prints the totals and sets the exit status.
+# Expects $tmp, with the last command's output in $tmp/out, $tmp/err and its status in $tmp/rc.
+passed=0 failed=0
+
+check() {
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
+  else failed=$((failed + 1)); echo "not ok - $name"; echo "  stdout: $(cat "$tmp/out")"; echo "  stderr: $(cat "$tmp/err")"; fi
+}
+rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
+out_has() { grep -q -- "$1" "$tmp/out"; }
+err_has() { grep -q -- "$1" "$tmp/err"; }
+out_is() { [ "$(cat "$tmp/out")" = "$1" ]; }
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" = 0 ]
+}
