@@ -68,6 +68,30 @@ T.test("a branch sees its parent's rows; its writes do not reach the parent", fu
   T.eq(psql(prod, token_for(prod.name), "select count(*) from items").stdout, "100\n", "parent unchanged")
 end)
 
+T.test("a read-only endpoint is a hot standby: the branch's rows, no writes, new rows stream in", function()
+  local prod = endpoint("projects/pgapp/branches/production/endpoints/primary")
+  c:run("POST", P .. "projects/pgapp/branches/production/endpoints?endpoint_id=reader",
+    { spec = { endpoint_type = "ENDPOINT_TYPE_READ_ONLY" } })
+  local ro = endpoint("projects/pgapp/branches/production/endpoints/reader")
+  T.eq(ro.status.current_state, "ACTIVE", "state")
+  T.ok(ro.status.hosts.port ~= prod.status.hosts.port, "its own port")
+  local tok = token_for(ro.name)
+  local r = psql(ro, tok, "select pg_is_in_recovery(), count(*) from items")
+  T.eq(r.stdout, "t|100\n", "a standby with the branch's rows (" .. r.stderr .. ")")
+  r = psql(ro, tok, "insert into items values (500, 'nope')")
+  T.ok(r.code ~= 0 and r.stderr:find("read%-only transaction"), "writes refused: " .. r.stderr)
+  r = psql(prod, token_for(prod.name), "insert into items values (200, 'later')")
+  T.eq(r.code, 0, "write to the primary (" .. r.stderr .. ")")
+  local deadline, got = lb.now() + 10, nil
+  repeat
+    got = psql(ro, tok, "select count(*) from items")
+    if got.stdout ~= "101\n" then lb.sleep(0.1) end
+  until got.stdout == "101\n" or lb.now() > deadline
+  T.eq(got.stdout, "101\n", "the new row reached the replica (" .. got.stderr .. ")")
+  T.eq(psql(prod, token_for(prod.name), "delete from items where id = 200").code, 0, "tidy up")
+  c:run("DELETE", P .. ro.name)
+end)
+
 T.test("roles and databases are real PostgreSQL roles and databases", function()
   c:run("POST", P .. "projects/pgapp/branches/production/roles?role_id=reporter",
     { spec = { postgres_role = "reporter", auth_method = "PG_PASSWORD_SCRAM_SHA_256", attributes = { createdb = true } } })

@@ -99,19 +99,43 @@ function M.new(E)
   local c = {}
 
   local function datadir(branch) return root .. "/pg/" .. branch.uid end
+  -- A read-only endpoint is a hot standby of its branch, streaming from the branch's server.
+  local function is_replica(ep) return ep.spec.endpoint_type == "ENDPOINT_TYPE_READ_ONLY" end
+  local function replica_dir(ep) return root .. "/pg/ro-" .. ep.uid end
+
+  -- Each data directory keeps its server port across restarts when it can, so that standbys
+  -- configured with it find their primary again.
+  local ports = {}
+  local function port_for(dir)
+    for _, srv in pairs(servers) do
+      if srv.ready and srv.datadir == dir then return srv.port end
+    end
+    local p = ports[dir]
+    if p then
+      local ok, s = pcall(net.listen, "127.0.0.1", p)
+      if ok then
+        s:close()
+        return p
+      end
+    end
+    ports[dir] = free_port()
+    return ports[dir]
+  end
 
   local function psql(port, sql, db)
-    return exec({ bindir .. "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", sockdir, "-p", tostring(port),
-      "-U", "postgres", "-d", db or DEFAULT_DB, "-c", sql }, "psql")
+    return exec({ bindir .. "/psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", sockdir, "-p",
+      tostring(port), "-U", "postgres", "-d", db or DEFAULT_DB, "-c", sql }, "psql").stdout:match("^%s*(.-)%s*$")
   end
 
   -- Starts postgres on `dir`; waits until it accepts connections. Returns the server.
-  local function start_server(dir, port, key)
-    local proc = require("lakebase.process").spawn { bindir .. "/postgres", "-D", dir, "-p", tostring(port),
+  local function start_server(dir, port, key, extra)
+    local argv = { bindir .. "/postgres", "-D", dir, "-p", tostring(port),
       "-k", sockdir, "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=on",
       "-c", "log_directory=log", "-c", "unix_socket_permissions=0700",
       stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT", user = user,
       cwd = root .. "/pg" }
+    for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
+    local proc = require("lakebase.process").spawn(argv)
     local srv = { proc = proc, port = port, datadir = dir, started_at = require("lakebase.core").now() }
     local deadline = require("lakebase.core").now() + 60
     while true do
@@ -175,7 +199,7 @@ function M.new(E)
     if on_running() then return end
     locked(dir, function()
       if on_running() then return end  -- an endpoint started while this task waited for the lock
-      local srv = start_server(dir, free_port(), branch.name .. " (maintenance)")
+      local srv = start_server(dir, port_for(dir), branch.name .. " (maintenance)")
       local ok, err = pcall(fn, srv.port)
       stop_server(srv)
       if not ok then error(err, 0) end
@@ -216,6 +240,49 @@ function M.new(E)
   local proxies = {}   -- endpoint name -> proxy (the advertised port)
 
   -- Starts the endpoint's postgres if it is not running (single-flight). Returns the server.
+  -- The branch's data as a standby's starting point: a base backup of the running server (which
+  -- also writes standby.signal), else a copy of the stopped one.
+  local function make_replica(ep, branch)
+    local dir = replica_dir(ep)
+    if read_file(dir .. "/PG_VERSION") then return end
+    exec({ "rm", "-rf", dir }, "cleaning " .. dir)
+    with_server(branch, function(port)
+      pg_exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
+        "-D", dir, "-X", "stream", "-c", "fast", "--no-sync", "-R" }, "pg_basebackup")
+    end)
+  end
+
+  -- Waits until the standby on `port` has replayed everything the branch's server has written
+  -- (starting that server for the purpose if needed), so it serves current roles and data.
+  local function catch_up(ep, port)
+    local branch = E.store:get(ep.parent, true)
+    with_server(branch, function(primary)
+      local lsn = psql(primary, "SELECT pg_current_wal_lsn()", "postgres")
+      local deadline = require("lakebase.core").now() + 30
+      while psql(port, "SELECT pg_last_wal_replay_lsn() >= " .. q.literal(lsn) .. "::pg_lsn", "postgres") ~= "t" do
+        if require("lakebase.core").now() > deadline then
+          error("read replica " .. ep.name .. " did not catch up with its branch within 30 s", 0)
+        end
+        sched.sleep(0.05)
+      end
+    end)
+  end
+
+  local function start_replica(ep)
+    local branch = E.store:get(ep.parent, true)
+    make_replica(ep, branch)
+    local conninfo = string.format("host=%s port=%d user=postgres application_name=%s", sockdir,
+      port_for(datadir(branch)), ep.uid)
+    local srv = start_server(replica_dir(ep), free_port(), ep.name, { "-c", "primary_conninfo=" .. conninfo,
+      "-c", "hot_standby=on", "-c", "wal_retrieve_retry_interval=100ms" })
+    local ok, err = pcall(catch_up, ep, srv.port)
+    if not ok then
+      stop_server(srv)
+      error(err, 0)
+    end
+    return srv
+  end
+
   local function ensure_server(ep)
     local srv = servers[ep.name]
     if srv and srv.ready then return srv end
@@ -224,11 +291,14 @@ function M.new(E)
     servers[ep.name] = srv
     local ok, err = pcall(function()
       local branch = E.store:get(ep.parent, true)
-      locked(datadir(branch), function()
-        local real = start_server(datadir(branch), free_port(), ep.name)
-        for k, v in pairs(real) do srv[k] = v end
-        srv.ready = true
-      end)
+      local real
+      if is_replica(ep) then
+        real = start_replica(ep)
+      else
+        locked(datadir(branch), function() real = start_server(datadir(branch), port_for(datadir(branch)), ep.name) end)
+      end
+      for k, v in pairs(real) do srv[k] = v end
+      srv.ready = true
     end)
     srv.started:fire()
     if not ok then
@@ -269,6 +339,7 @@ function M.new(E)
       proxies[ep.name] = nil
       ep.runtime.port = nil
     end
+    if remove and is_replica(ep) then exec({ "rm", "-rf", replica_dir(ep) }, "removing " .. replica_dir(ep)) end
   end
 
   -- Scale to zero: stop computes idle for longer than their suspend timeout.
@@ -357,18 +428,24 @@ function M.new(E)
         q.literal(validate.format_time(expires)))
       psql(port, "GRANT " .. q.ident(SUPERUSER_ROLE) .. " TO " .. q.ident(identity))
     end)
+    local srv = servers[ep.name]
+    if is_replica(ep) and srv and srv.ready then
+      srv.busy = (srv.busy or 0) + 1  -- not suspended meanwhile
+      local ok, err = pcall(catch_up, ep, srv.port)
+      srv.busy = srv.busy - 1
+      if not ok then error(err, 0) end
+    end
   end
 
   --- After a restart: stop servers a killed emulator left behind, start the active endpoints again.
   function c.resume()
-    for _, rec in pairs(E.store.resources) do
-      if rec.kind == "branch" then
-        local pidfile = read_file(datadir(rec) .. "/postmaster.pid")
-        local pid = pidfile and tonumber(pidfile:match("^(%d+)"))
-        if pid and read_file("/proc/" .. pid .. "/cmdline") then
-          log.debug("emulator: stopping orphaned postgres %d of %s", pid, rec.name)
-          pg_exec({ bindir .. "/pg_ctl", "stop", "-D", datadir(rec), "-m", "fast", "-w" }, "pg_ctl stop")
-        end
+    local dirs = exec({ "find", root .. "/pg", "-mindepth", "1", "-maxdepth", "1", "-type", "d" }, "find").stdout
+    for dir in dirs:gmatch("[^\n]+") do
+      local pidfile = read_file(dir .. "/postmaster.pid")
+      local pid = pidfile and tonumber(pidfile:match("^(%d+)"))
+      if pid and read_file("/proc/" .. pid .. "/cmdline") then
+        log.debug("emulator: stopping orphaned postgres %d on %s", pid, dir)
+        pg_exec({ bindir .. "/pg_ctl", "stop", "-D", dir, "-m", "fast", "-w" }, "pg_ctl stop")
       end
     end
     for _, rec in pairs(E.store.resources) do

@@ -172,7 +172,9 @@ function M.start(opts)
     E.compute = require("lakebase.emulator.compute_pg").new(E)
   end
   function E.credentials(ep, identity)
-    local key = ep.name .. "|" .. identity
+    -- A role has one password per branch (its endpoints share the data), so tokens are minted
+    -- per branch and identity, and reused while they have time left.
+    local key = ep.parent .. "|" .. identity
     local t = E.store.tokens[key]
     local ttl = opts.credential_ttl or 3600
     if not t or t.expires - E.clock() < math.min(600, ttl / 2) then
