@@ -9,6 +9,9 @@ local M = {}
 
 local USAGE = [[
 usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
+       lakebase [options] postgres COMMAND ... one API call: create-branch, list-projects, get-operation...
+                                               (see 'lakebase postgres --help')
+       lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
@@ -32,11 +35,14 @@ are in `arg` (arg[0] is the script) and in `...`.
 
 Exit status: 0 success; 1 the script failed (syntax or runtime error, traceback on stderr);
 2 the command line is wrong (unknown option, missing or unreadable script); 130/143 interrupted
-by SIGINT/SIGTERM.
+by SIGINT/SIGTERM. `postgres` and `api` commands exit 1 when the API call fails (the error on
+stderr) and 2 on a bad argument, before any request is sent. (`lakebase run postgres` runs a
+script called postgres.)
 
 Environment:
   LAKEBASE_LUA_DIR   load lakebase's own Lua modules from this directory first (development)
   LAKEBASE_DEBUG     as --verbose
+  DATABRICKS_HOST, DATABRICKS_TOKEN   the workspace and token the API commands and scripts use
 ]]
 
 local function usage_error(msg)
@@ -156,6 +162,18 @@ function M.main(argv)
     if not opts then return usage_error(perr) end
     install_globals(argv[0], "emulator", {})
     return run_chunk(command.run, { opts })
+  end
+
+  if not code and not seen_run and (rest[1] == "postgres" or rest[1] == "api") then
+    local pcli = require "lakebase.postgres_cli"
+    local entry = rest[1] == "postgres" and pcli.run or pcli.api
+    install_globals(argv[0], rest[1], {})
+    local chunk = function()
+      local status = entry(rest, 2, function() return require("lakebase").default_client() end)
+      if status ~= 0 then error(errors.exit(status), 0) end
+    end
+    if local_mode then chunk = with_local_emulator(chunk) end
+    return run_chunk(chunk, {})
   end
 
   local chunk, err, script

@@ -43,7 +43,7 @@ function M.default_client()
   local host = cfg.host or os.getenv("DATABRICKS_HOST")
   local token = cfg.token or os.getenv("DATABRICKS_TOKEN")
   if not host or host == "" then
-    error("no Lakebase workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN, or use 'lakebase run --local'", 2)
+    error("no Lakebase workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --local to use an embedded emulator", 2)
   end
   if not token or token == "" then error("no token configured: set DATABRICKS_TOKEN (host " .. host .. ")", 2) end
   default = M.client { host = host, token = token }

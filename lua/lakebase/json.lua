@@ -21,6 +21,12 @@ local function escape_char(c)
 end
 
 local encode_value
+local indent  -- nil: compact; else the indentation unit of the encode in progress
+
+-- A line break and indentation for nesting level `depth`, when pretty-printing.
+local function newline(out, depth)
+  if indent then out[#out + 1] = "\n" .. indent:rep(depth) end
+end
 
 local function is_array(t)
   if getmetatable(t) == array_mt then return true end
@@ -39,8 +45,10 @@ local function encode_table(t, out, depth, seen)
     out[#out + 1] = "["
     for i = 1, #t do
       if i > 1 then out[#out + 1] = "," end
+      newline(out, depth + 1)
       encode_value(t[i], out, depth + 1, seen)
     end
+    if #t > 0 then newline(out, depth) end
     out[#out + 1] = "]"
   else
     local keys = {}
@@ -54,9 +62,11 @@ local function encode_table(t, out, depth, seen)
     out[#out + 1] = "{"
     for i, k in ipairs(keys) do
       if i > 1 then out[#out + 1] = "," end
-      out[#out + 1] = '"' .. k:gsub('[%c"\\]', escape_char) .. '":'
+      newline(out, depth + 1)
+      out[#out + 1] = '"' .. k:gsub('[%c"\\]', escape_char) .. (indent and '": ' or '":')
       encode_value(t[k], out, depth + 1, seen)
     end
+    if #keys > 0 then newline(out, depth) end
     out[#out + 1] = "}"
   end
   seen[t] = nil
@@ -89,6 +99,15 @@ function M.encode(v)
   local out = {}
   encode_value(v, out, 0, {})
   return table.concat(out)
+end
+
+--- Like encode, indented by two spaces per level, for people to read.
+function M.pretty(v)
+  indent = "  "
+  local ok, out = pcall(M.encode, v)
+  indent = nil
+  if not ok then error(out, 2) end
+  return out
 end
 
 -- cjson gives every number as a float; JSON integers become Lua integers, as users expect

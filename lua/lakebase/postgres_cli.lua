@@ -1,0 +1,287 @@
+--- `lakebase postgres COMMAND ...` and `lakebase api METHOD PATH`: the API as one-line commands
+-- for shells and CI. Parsing happens before any request; `run` returns an exit status.
+local commands = require "lakebase.api.commands"
+local json = require "lakebase.json"
+local errors = require "lakebase.errors"
+
+local M = {}
+
+local FLAG_HELP = {
+  json = "--json JSON        request body: inline JSON, or @FILE to read it from a file",
+  no_wait = "--no-wait          return the operation at once instead of waiting for it",
+  timeout = "--timeout DURATION how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m)",
+  replace_existing = "--replace-existing update the resource when it exists instead of failing",
+  page_size = "--page-size N      results per request (all pages are still followed)",
+  show_deleted = "--show-deleted     include soft-deleted resources",
+}
+local OUTPUT_HELP = "-o, --output FORMAT text (tables and indented JSON; the default) or json"
+
+local function usage_line(cmd)
+  local parts = { "lakebase postgres", cmd.name }
+  for _, a in ipairs(cmd.args) do
+    parts[#parts + 1] = a:sub(-1) == "?" and ("[" .. a:sub(1, -2) .. "]") or a
+  end
+  parts[#parts + 1] = "[flags]"
+  return table.concat(parts, " ")
+end
+
+function M.group_help()
+  local lines = { "usage: lakebase [--local] postgres COMMAND ARGS... [flags]", "",
+    "Manage Lakebase Autoscaling resources (the Databricks CLI's `databricks postgres` commands).",
+    "Names are full resource names: projects/P, projects/P/branches/B, .../endpoints/E, .../roles/R,",
+    ".../databases/D. Create, update and delete wait for their operation unless --no-wait.", "",
+    "Commands:" }
+  for _, cmd in ipairs(commands) do
+    local synopsis = usage_line(cmd):gsub("^lakebase postgres ", ""):gsub(" %[flags%]$", "")
+    lines[#lines + 1] = string.format("  %-45s %s", synopsis, cmd.help:match("^[^;(.]*"):gsub("%s+$", ""))
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "`lakebase postgres COMMAND --help` describes one command and its flags (--json, --no-wait,"
+  lines[#lines + 1] = "--timeout, ...). Every command takes -o/--output text|json (default text: tables, indented JSON)."
+  lines[#lines + 1] = "Connection: DATABRICKS_HOST and DATABRICKS_TOKEN, or --local for an embedded emulator."
+  return table.concat(lines, "\n") .. "\n"
+end
+
+local function command_help(cmd)
+  local lines = { "usage: " .. usage_line(cmd), "", cmd.help, "", "Flags:" }
+  for _, f in ipairs(cmd.flags) do lines[#lines + 1] = "  " .. FLAG_HELP[f] end
+  lines[#lines + 1] = "  " .. OUTPUT_HELP
+  return table.concat(lines, "\n") .. "\n"
+end
+
+--- "90s", "20m", "1h30m", "1.5s", "250ms" or a plain number of seconds -> seconds, or nil.
+function M.parse_duration(s)
+  if s:match("^%d+%.?%d*$") then return tonumber(s) end
+  local total, rest = 0, s
+  local units = { h = 3600, m = 60, s = 1, ms = 0.001 }
+  while rest ~= "" do
+    local n, unit, tail = rest:match("^(%d+%.?%d*)(m?[hms])(.*)$")
+    if not n or not units[unit] then return nil end
+    total, rest = total + tonumber(n) * units[unit], tail
+  end
+  return total > 0 and total or nil
+end
+
+local function read_json_arg(v)
+  local text = v
+  if v:sub(1, 1) == "@" then
+    local f, err = io.open(v:sub(2), "rb")
+    if not f then return nil, "cannot read --json file: " .. err end
+    text = f:read("a")
+    f:close()
+  end
+  local decoded, err = json.decode(text)
+  if decoded == nil then return nil, "--json is not valid JSON: " .. tostring(err) end
+  if type(decoded) ~= "table" then return nil, "--json must be a JSON object, got " .. text end
+  return decoded
+end
+
+--- Parses argv[i..] for `cmd`; returns the arguments table, or nil and a usage message.
+local function parse(cmd, argv, i)
+  local a, positional, allowed = { output = "text" }, {}, {}
+  for _, f in ipairs(cmd.flags) do allowed[f] = true end
+  while argv[i] do
+    local arg = argv[i]
+    local key, inline = arg:match("^%-%-([%w-]+)=(.*)$")
+    key = key or arg:match("^%-%-([%w-]+)$")
+    if arg == "-o" then key = "output" end
+    if arg == "-h" or arg == "--help" then return nil, "help" end
+    if key then
+      local flag = key:gsub("-", "_")
+      local function value()
+        if inline then return inline end
+        i = i + 1
+        if argv[i] == nil then error({ usage = "option '--" .. key .. "' needs a value" }, 0) end
+        return argv[i]
+      end
+      if flag == "output" then
+        a.output = value()
+        if a.output ~= "text" and a.output ~= "json" then
+          return nil, "--output must be text or json, got '" .. a.output .. "'"
+        end
+      elseif not allowed[flag] then
+        return nil, "unknown flag '--" .. key .. "' for " .. cmd.name
+      elseif flag == "json" then
+        local body, err = read_json_arg(value())
+        if not body then return nil, err end
+        a.json = body
+      elseif flag == "timeout" then
+        local v = value()
+        a.timeout = M.parse_duration(v)
+        if not a.timeout then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
+      elseif flag == "page_size" then
+        local v = value()
+        a.page_size = math.tointeger(tonumber(v))
+        if not a.page_size or a.page_size < 0 then return nil, "--page-size needs a whole number >= 0, got '" .. v .. "'" end
+      else
+        if inline then return nil, "flag '--" .. key .. "' takes no value" end
+        a[flag] = true
+      end
+    else
+      positional[#positional + 1] = arg
+    end
+    i = i + 1
+  end
+  local required = 0
+  for _, name in ipairs(cmd.args) do if name:sub(-1) ~= "?" then required = required + 1 end end
+  if #positional < required or #positional > #cmd.args then
+    return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
+      #cmd.args == 0 and "no arguments" or table.concat(cmd.args, " "):gsub("%?", " (optional)"),
+      #positional, #positional == 1 and "" or "s", usage_line(cmd))
+  end
+  for k, name in ipairs(cmd.args) do a[name:gsub("%?$", "")] = positional[k] end
+  return a
+end
+
+-- A dotted path ("status.hosts.host") of a decoded body, as text for a table cell.
+local function field(t, path)
+  for key in path:gmatch("[^.]+") do
+    if type(t) ~= "table" then return "" end
+    t = t[key]
+  end
+  if t == nil or t == json.null then return "" end
+  return tostring(t)
+end
+
+local function print_table(kind, rows)
+  local cols = commands.COLUMNS[kind]
+  local cells, widths = {}, {}
+  local header = {}
+  for c, path in ipairs(cols) do
+    header[c] = path:match("([^.]+)$"):upper()
+    widths[c] = #header[c]
+  end
+  for r, row in ipairs(rows) do
+    cells[r] = {}
+    for c, path in ipairs(cols) do
+      cells[r][c] = field(row, path)
+      widths[c] = math.max(widths[c], #cells[r][c])
+    end
+  end
+  local function line(values)
+    local parts = {}
+    for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - #v)) or v end
+    io.stdout:write(table.concat(parts, "  "), "\n")
+  end
+  line(header)
+  for _, row in ipairs(cells) do line(row) end
+end
+
+local function output(cmd, a, result)
+  if result == nil then return end
+  if type(result) == "table" and getmetatable(result) and getmetatable(result).__name == "lakebase.Operation" then
+    result = result.raw
+  end
+  if cmd.list then
+    if a.output == "json" then
+      io.stdout:write(json.encode(json.array(result)), "\n")
+    else
+      print_table(cmd.kind, result)
+    end
+  elseif a.output == "json" then
+    io.stdout:write(json.encode(result), "\n")
+  else
+    io.stdout:write(json.pretty(result), "\n")
+  end
+end
+
+local function fail(err)
+  local msg = tostring(err)
+  if type(err) == "string" then msg = msg:gsub("^[^\n:]+%.lua:%d+: ", "") end  -- no source positions
+  io.stderr:write("Error: ", msg, "\n")
+  return 1
+end
+
+-- The client, created on first use: arguments are checked before configuration is needed.
+local function lazy_client(get_client)
+  local real
+  return setmetatable({}, { __index = function(_, k)
+    real = real or get_client()
+    return real[k]
+  end })
+end
+
+--- Runs `lakebase postgres argv[i..]` with a client from `get_client()`. Returns the exit status.
+function M.run(argv, i, get_client)
+  local name = argv[i]
+  if name == nil or name == "-h" or name == "--help" or name == "help" then
+    io.stdout:write(M.group_help())
+    return name == nil and 2 or 0
+  end
+  local cmd = commands[name]
+  if not cmd or type(cmd) ~= "table" or not cmd.run then
+    io.stderr:write("lakebase postgres: unknown command '", name, "' (see lakebase postgres --help)\n")
+    return 2
+  end
+  local ok, a, perr = pcall(parse, cmd, argv, i + 1)
+  if not ok then a, perr = nil, type(a) == "table" and a.usage or tostring(a) end
+  if not a and perr == "help" then
+    io.stdout:write(command_help(cmd))
+    return 0
+  end
+  if not a then
+    io.stderr:write("lakebase postgres ", name, ": ", perr, "\n")
+    return 2
+  end
+  local ok2, result = pcall(function() return cmd.run(lazy_client(get_client), a) end)
+  if not ok2 then
+    if type(result) == "table" and result.usage then
+      io.stderr:write("lakebase postgres ", name, ": ", result.usage, "\n")
+      return 2
+    end
+    if type(result) == "string" then result = result:gsub("^[^\n:]+%.lua:%d+: ", "") end
+    if type(result) == "string" and result:match("^bad argument") then
+      io.stderr:write("lakebase postgres ", name, ": ", (result:gsub("^bad argument #%d+ to '[^']+' %((.*)%)$", "%1")), "\n")
+      return 2
+    end
+    if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end
+    return fail(result)
+  end
+  output(cmd, a, result)
+  return 0
+end
+
+M.API_USAGE = [[
+usage: lakebase [--local] api METHOD PATH [--json BODY|@FILE]
+
+Sends one request to the workspace with the configured credentials and prints the JSON answer.
+PATH is absolute (/api/2.0/postgres/projects) or relative to /api/2.0/postgres/ (projects).
+429 and 503 answers are retried like every API call; other errors print and exit 1.
+]]
+
+--- `lakebase api METHOD PATH [--json BODY]`.
+function M.api(argv, i, get_client)
+  local method, path, body = argv[i], argv[i + 1], nil
+  if method == "-h" or method == "--help" then io.stdout:write(M.API_USAGE) return 0 end
+  local j = i + 2
+  while argv[j] do
+    local v = argv[j]:match("^%-%-json=(.*)$")
+    if argv[j] == "--json" then j, v = j + 1, argv[j + 1] end
+    if v == nil then
+      io.stderr:write("lakebase api: unexpected argument '", argv[j], "'\n", M.API_USAGE)
+      return 2
+    end
+    local err
+    body, err = read_json_arg(v)
+    if not body then io.stderr:write("lakebase api: ", err, "\n") return 2 end
+    j = j + 1
+  end
+  local methods = { GET = true, POST = true, PATCH = true, PUT = true, DELETE = true }
+  if not method or not path or not methods[method:upper()] then
+    io.stderr:write("lakebase api: needs METHOD (GET, POST, PATCH, PUT or DELETE) and PATH\n", M.API_USAGE)
+    return 2
+  end
+  local base, query = path:match("^([^?]*)%??(.*)$")
+  local q = {}
+  local function unescape(x) return (x:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)) end
+  for k, v in query:gmatch("([^&=]+)=?([^&]*)") do q[unescape(k)] = unescape(v) end
+  local ok, result = pcall(function() return get_client():request(method:upper(), base, q, body) end)
+  if not ok then
+    if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end
+    return fail(result)
+  end
+  io.stdout:write(json.pretty(result), "\n")
+  return 0
+end
+
+return M

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# `lakebase postgres ...` and `lakebase api ...` against an emulator process on loopback: every
+# command kind, waiting and --no-wait + get-operation, pagination over several pages, update masks
+# on the wire, output formats, and bad input refused before any request is sent.
+set -u
+LB=${1:?usage: test_postgres_cli.sh PATH_TO_LAKEBASE}
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+"$LB" emulator --no-postgres --token cli-token-0123456789 --op-latency 0.3 >"$tmp/emu.out" 2>"$tmp/emu.err" &
+emu=$!
+trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$tmp/emu.out" && break; sleep 0.05; done
+export DATABRICKS_HOST=$(sed -n 's/.*listening on //p' "$tmp/emu.out") DATABRICKS_TOKEN=cli-token-0123456789
+run() { "$LB" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
+json_field() { "$LB" -e 'local t = lakebase.json.decode(io.read("a")); for k in arg[1]:gmatch("[^.]+") do t = t[k] end print(t)' "$1" <"$tmp/out"; }
+no_request_sent() { ! grep -q -e "GET http" -e "POST http" -e "PATCH http" -e "DELETE http" "$tmp/err"; }
+
+run postgres create-project shop --json '{"spec": {"display_name": "Shop"}}' -o json
+check "create-project waits and prints the project" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '\"name\":\"projects/shop\"' $tmp/out"
+check "the project is there" bash -c "'$LB' postgres get-project projects/shop -o json | grep -q '\"display_name\":\"Shop\"'"
+
+run postgres create-branch projects/shop dev --json '{"spec": {"ttl": "3600s"}}' --no-wait -o json
+check "--no-wait returns the operation at once" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '\"done\":false' $tmp/out"
+op=$(json_field name)
+check "the operation is named under its branch" bash -c "[[ '$op' == projects/shop/branches/dev/operations/* ]]"
+done_=false
+for _ in $(seq 100); do
+  run postgres get-operation "$op" -o json
+  [ "$(json_field done)" = true ] && { done_=true; break; }
+  sleep 0.1
+done
+check "get-operation follows it until done" [ "$done_" = true ]
+check "the finished operation holds the branch" bash -c "[ \"\$('$LB' -e 'print(lakebase.json.decode(io.read(\"a\")).response.name)' <$tmp/out)\" = projects/shop/branches/dev ]"
+
+for b in b1 b2 b3 b4; do "$LB" postgres create-branch projects/shop $b --json '{"spec": {"no_expiry": true}}' --no-wait >/dev/null; done
+sleep 1
+run -v postgres list-branches projects/shop --page-size 2 -o json
+check "list follows every page" bash -c "[ \"\$('$LB' -e 'print(#lakebase.json.decode(io.read(\"a\")))' <$tmp/out)\" = 6 ]"
+check "with page tokens on the wire" bash -c "[ \$(grep -c 'page_token=' $tmp/err) -ge 2 ]"
+run postgres list-branches projects/shop
+check "text output is a table with a header" bash -c "head -1 $tmp/out | grep -q '^NAME  *CURRENT_STATE' && grep -q '^projects/shop/branches/b3 ' $tmp/out"
+
+run -v postgres update-branch projects/shop/branches/b1 --json '{"spec": {"is_protected": true}}' -o json
+check "update computes the mask from --json" err_has "PATCH http.*/branches/b1?update_mask=spec.is_protected"
+check "and waits for the updated branch" bash -c "grep -q '\"is_protected\":true' $tmp/out"
+run -v postgres update-endpoint projects/shop/branches/production/endpoints/primary spec.autoscaling_limit_max_cu \
+  --json '{"spec": {"autoscaling_limit_max_cu": 6, "autoscaling_limit_min_cu": 1}}' -o json
+check "an explicit UPDATE_MASK is sent as given" err_has "update_mask=spec.autoscaling_limit_max_cu -> 200"
+check "and only that field changes" bash -c "grep -q '\"autoscaling_limit_max_cu\":6' $tmp/out && ! grep -q '\"autoscaling_limit_min_cu\":1,' $tmp/out"
+
+run postgres create-role projects/shop/branches/dev reader --json '{"spec": {"postgres_role": "reader", "auth_method": "NO_LOGIN"}}' -o json
+check "create-role" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '\"postgres_role\":\"reader\"' $tmp/out"
+run postgres create-database projects/shop/branches/dev app --json '{"spec": {"postgres_database": "app", "role": "reader"}}'
+check "create-database" rc_is 0
+run postgres list-databases projects/shop/branches/dev
+check "list-databases" bash -c "grep -q '^projects/shop/branches/dev/databases/app ' $tmp/out"
+run postgres generate-database-credential projects/shop/branches/production/endpoints/primary -o json
+check "generate-database-credential prints a token and its expiry" bash -c "grep -q '\"token\":' $tmp/out && grep -q '\"expire_time\":' $tmp/out"
+
+run postgres delete-database projects/shop/branches/dev/databases/app
+check "delete waits and prints nothing" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ ! -s $tmp/out ]"
+run postgres get-database projects/shop/branches/dev/databases/app
+check "a deleted database is not found (exit 1)" rc_is 1
+check "with the API's error on one line" bash -c "grep -q 'NOT_FOUND' $tmp/err && [ \$(wc -l <$tmp/err) = 1 ]"
+
+run postgres create-branch projects/shop slow --json '{"spec": {"ttl": "60s"}}' --timeout 0.1s
+check "--timeout bounds the wait (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'did not finish within 0.1s' $tmp/err"
+
+# Bad input: exit 2 and no request.
+run -v postgres create-branch projects/shop Bad_Id --json '{"spec": {"ttl": "60s"}}'
+check "an invalid ID exits 2" rc_is 2
+check "naming the ID and the rule" err_has 'invalid branch_id "Bad_Id": must start with a lowercase letter'
+check "before any request" no_request_sent
+run -v postgres create-branch projects/shop ok --json '{"spec": {"ttl": "sixty"}}'
+check "an invalid spec value exits 2 before any request" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'spec.ttl' $tmp/err && ! grep -q 'POST http' $tmp/err"
+run -v postgres update-branch projects/shop/branches/dev --json '{"spec": {"colour": "red"}}'
+check "an unknown field exits 2 before any request" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'spec.colour' $tmp/err && ! grep -q 'PATCH http' $tmp/err"
+run -v postgres get-branch projects/shop/endpoints/x
+check "a name of the wrong kind exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'a branch name such as projects/P/branches/B expected' $tmp/err"
+run postgres create-branch projects/shop x --json '{not json'
+check "bad --json exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--json is not valid JSON' $tmp/err"
+run postgres list-projects --frobnicate
+check "an unknown flag exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown flag '--frobnicate'\" $tmp/err"
+run postgres create-branch projects/shop x --timeout soon
+check "a bad duration exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'needs a duration' $tmp/err"
+run postgres no-such-command
+check "an unknown command exits 2" rc_is 2
+run postgres --help
+check "--help lists the generated commands" bash -c "grep -q 'create-branch PARENT BRANCH_ID' $tmp/out && grep -q 'get-operation NAME' $tmp/out && grep -q 'list-databases PARENT' $tmp/out"
+
+run api GET projects/shop/branches/dev
+check "api GET prints the resource" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '\"branch_id\": \"dev\"' $tmp/out"
+run api POST 'projects/shop/branches?branch_id=raw' --json '{"spec": {"ttl": "60s"}}'
+check "api POST sends the body and query" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'projects/shop/branches/raw/operations/' $tmp/out"
+run api GET /api/2.0/postgres/projects/nope
+check "api errors exit 1 with the API's message" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'NOT_FOUND' $tmp/err"
+run api FETCH projects
+check "api with a bad method exits 2" rc_is 2
+
+unset DATABRICKS_HOST DATABRICKS_TOKEN
+run postgres list-projects
+check "without configuration: exit 1 and what to set" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'set DATABRICKS_HOST and DATABRICKS_TOKEN' $tmp/err"
+run --local postgres list-projects -o json
+check "--local runs a command against an embedded emulator" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat $tmp/out)\" = '[]' ]"
+
+finish
