@@ -66,6 +66,24 @@ check "with the API's error on one line" bash -c "grep -q 'NOT_FOUND' $tmp/err &
 run postgres create-branch projects/shop slow --json '{"spec": {"ttl": "60s"}}' --timeout 0.1s
 check "--timeout bounds the wait (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'did not finish within 0.1s' $tmp/err"
 
+# Progress: one line on a terminal's stderr while waiting, none otherwise or with --quiet.
+"$LB" emulator --no-postgres --token slow-token-0123456789 --op-latency 1.5 >"$tmp/slow.out" 2>&1 &
+slow=$!
+for _ in $(seq 100); do grep -q "listening on" "$tmp/slow.out" && break; sleep 0.05; done
+slow_url=$(sed -n 's/.*listening on //p' "$tmp/slow.out")
+tty_run() {  # runs lakebase ARGS under a pseudo-terminal; the terminal's output goes to $tmp/tty
+  DATABRICKS_HOST=$slow_url DATABRICKS_TOKEN=slow-token-0123456789 script -qec "$(printf '%q ' "$LB" "$@")" /dev/null >"$tmp/tty" 2>&1
+}
+tty_run postgres create-project tty
+check "on a terminal a progress line shows while waiting" grep -q 'waiting for 1 operation ([0-9]*s): projects/tty' "$tmp/tty"
+line_cleared() { grep -q $'\r\e\\[K{' "$tmp/tty"; }  # erase-line, then the JSON result
+check "and is cleared before the result" line_cleared
+tty_run -q postgres create-project quiet
+check "--quiet shows none" bash -c "! grep -q 'waiting for' '$tmp/tty'"
+DATABRICKS_HOST=$slow_url DATABRICKS_TOKEN=slow-token-0123456789 "$LB" postgres create-project piped >"$tmp/out" 2>"$tmp/err"
+check "nor does a stderr that is not a terminal" bash -c "[ ! -s '$tmp/err' ]"
+kill $slow; wait $slow 2>/dev/null
+
 # Bad input: exit 2 and no request.
 run -v postgres create-branch projects/shop Bad_Id --json '{"spec": {"ttl": "60s"}}'
 check "an invalid ID exits 2" rc_is 2
