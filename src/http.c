@@ -75,6 +75,11 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
   SET(CURLOPT_USERAGENT, "lakebase/" LB_VERSION);
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+  if (strncasecmp(url, "https:", 6) == 0) {
+    /* HTTP/2 where the server offers it; concurrent requests wait to share one connection. */
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    SET(CURLOPT_PIPEWAIT, 1L);
+  }
   if (timeout_ms > 0) SET(CURLOPT_TIMEOUT_MS, timeout_ms);
   if (strcasecmp(method, "GET") == 0 && body == NULL) {
     SET(CURLOPT_HTTPGET, 1L);
