@@ -13,6 +13,7 @@
 #include "http.h"
 #include "lprocess.h"
 #include "lsocket.h"
+#include "lfile.h"
 
 #define HANDLE_MT "lakebase.Handle"
 
@@ -290,6 +291,7 @@ int lb_open_core(lua_State *L) {
   luaL_setfuncs(L, core_funcs, 1);
   lb_socket_register(L, loop);  /* adds listen/connect to the table on top */
   lb_process_register(L, loop);  /* adds spawn and signal */
+  lb_file_register(L);           /* adds write_private and file_mode */
   lua_pushstring(L, LB_VERSION);
   lua_setfield(L, -2, "version");
   return 1;

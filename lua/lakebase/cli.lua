@@ -12,6 +12,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] postgres COMMAND ... one API call: create-branch, list-projects, get-operation...
                                                (see 'lakebase postgres --help')
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
+       lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
@@ -23,6 +24,10 @@ Options:
   --local         run against an embedded emulator (real PostgreSQL computes) started for this run
                   on a free port with a temporary data directory, and stopped, with every
                   PostgreSQL server it started, when the script ends (also on error or Ctrl-C)
+  --host URL, --profile NAME, --auth-type TYPE
+                  the workspace, the ~/.databrickscfg profile and the auth method (pat, basic,
+                  oauth-m2m, databricks-cli), over DATABRICKS_* variables and the config file
+                  (see 'lakebase auth describe --help')
   -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same)
   -q, --quiet     no progress output
@@ -105,7 +110,8 @@ local function with_local_emulator(chunk)
     local emu = require("lakebase.emulator").start { port = 0 }
     local stop <close> = setmetatable({}, { __close = function() emu:stop() end })
     local lakebase = require "lakebase"
-    lakebase.config = { host = emu.url, token = emu.token, emulator = emu }
+    lakebase.config = { host = emu.url, token = emu.token, emulator = emu,
+      sources = { host = "--local emulator", token = "--local emulator" } }
     return chunk(...)
   end
 end
@@ -122,6 +128,7 @@ end
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
 function M.main(argv)
   local i, code, local_mode, seen_run = 1, nil, false, false
+  local auth_flags = { sources = {} }
   while argv[i] do
     local a = argv[i]
     if a == "-h" or a == "--help" then
@@ -136,6 +143,13 @@ function M.main(argv)
       log.quiet = true
     elseif a == "--local" then
       local_mode = true
+    elseif a == "--host" or a == "--profile" or a == "--auth-type" then
+      local v = argv[i + 1]
+      if v == nil or v == "" then return usage_error("option '" .. a .. "' needs a value") end
+      local key = a:sub(3):gsub("-", "_")
+      auth_flags[key] = v
+      auth_flags.sources[key] = a .. " flag"
+      i = i + 1
     elseif a == "run" and not code and not seen_run then
       seen_run = true
     elseif a == "-e" then
@@ -154,6 +168,18 @@ function M.main(argv)
   end
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
+  if local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
+    return usage_error("--local runs against an embedded emulator: it cannot be combined with --host, --profile or --auth-type")
+  end
+  require("lakebase").config = auth_flags
+
+  if not code and not seen_run and rest[1] == "auth" then
+    install_globals(argv[0], "auth", {})
+    return run_chunk(function()
+      local status = require("lakebase.auth.command").run(rest, 2, auth_flags)
+      if status ~= 0 then error(errors.exit(status), 0) end
+    end, {})
+  end
 
   if not code and not seen_run and rest[1] == "emulator" then
     local command = require "lakebase.emulator.command"

@@ -27,26 +27,34 @@ local lazy = {
   process = "lakebase.process",
   schema = "lakebase.api.schema",
   emulator = "lakebase.emulator",
+  auth = "lakebase.auth",
 }
 
---- A client of the Lakebase API: lakebase.client{host=, token=}. See lakebase/api/client.lua.
+--- A client of the Lakebase API. lakebase.client{host=, token=} uses exactly that; otherwise the
+-- options (host, profile, auth_type, client_id, ...) are resolved with the environment and
+-- ~/.databrickscfg as the Databricks SDKs do (see lakebase/auth/config.lua).
 function M.client(opts)
-  return require("lakebase.api.client").new(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("bad argument #1 to 'client' (table expected, got " .. type(opts) .. ")", 2) end
+  if opts.auth or opts.token_source or (opts.host and opts.token) then
+    return require("lakebase.api.client").new(opts)
+  end
+  local auth = require "lakebase.auth"
+  local ok, cfg = pcall(auth.resolve, opts)
+  if not ok then error(cfg, 2) end
+  return auth.client(cfg, { retry_timeout = opts.retry_timeout, request_timeout = opts.request_timeout })
 end
 
---- The client configured for this run: by `run --local` (the embedded emulator) or, until
--- unified auth lands, DATABRICKS_HOST and DATABRICKS_TOKEN. Created once.
+--- The client configured for this run: by `--local` (the embedded emulator), by --host, --profile
+-- and --auth-type, or else by the environment and ~/.databrickscfg. Created once.
 local default
 function M.default_client()
   if default then return default end
   local cfg = M.config or {}
-  local host = cfg.host or os.getenv("DATABRICKS_HOST")
-  local token = cfg.token or os.getenv("DATABRICKS_TOKEN")
-  if not host or host == "" then
-    error("no Lakebase workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --local to use an embedded emulator", 2)
-  end
-  if not token or token == "" then error("no token configured: set DATABRICKS_TOKEN (host " .. host .. ")", 2) end
-  default = M.client { host = host, token = token }
+  local ok, c = pcall(M.client, { host = cfg.host, token = cfg.token, profile = cfg.profile, auth_type = cfg.auth_type,
+    sources = cfg.sources })
+  if not ok then error(c, 2) end
+  default = c
   return default
 end
 

@@ -34,8 +34,8 @@ print(string.format("compute %s is %s at %s:%s (%.1fs)", compute.name, compute.s
   hosts.host, hosts.port or 5432, lb.now() - t0))
 
 -- Postgres credentials: the caller's identity as the role, a short-lived token as the password.
-local cred = client:generate_database_credential(compute)
-local env = { PGHOST = hosts.host, PGPORT = tostring(hosts.port or 5432), PGUSER = client:current_user(),
+local cred = client:database_credential(compute)  -- cached per endpoint, renewed before expiry
+local env = { PGHOST = hosts.host, PGPORT = tostring(hosts.port or 5432), PGUSER = client:postgres_user(),
   PGPASSWORD = cred.token, PGDATABASE = "databricks_postgres", PGSSLMODE = lb.config and lb.config.emulator
   and "disable" or "require", PATH = os.getenv("PATH") }
 local function psql(sql)

@@ -116,8 +116,9 @@ run api FETCH projects
 check "api with a bad method exits 2" rc_is 2
 
 unset DATABRICKS_HOST DATABRICKS_TOKEN
+export HOME=$tmp/home  # no ~/.databrickscfg
 run postgres list-projects
-check "without configuration: exit 1 and what to set" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'set DATABRICKS_HOST and DATABRICKS_TOKEN' $tmp/err"
+check "without configuration: exit 1 and what to set" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'no Databricks host configured: set DATABRICKS_HOST' $tmp/err"
 run --local postgres list-projects -o json
 check "--local runs a command against an embedded emulator" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat $tmp/out)\" = '[]' ]"
 

@@ -77,6 +77,8 @@ T.test("killed with SIGKILL mid-operation, the emulator leaves no PostgreSQL run
   T.eq(status, 200, "branch creation accepted")
   T.eq(op.done, false, "the operation is still running")
   emu.pending_op = op.name
+  T.eq(require("lakebase.core").file_mode(data .. "/state.json"), tonumber("600", 8),
+    "state.json (it holds database passwords) is private")
   emu.proc:kill("KILL")
   T.eq(select(2, emu.proc:wait()), "KILL", "killed")
   T.ok(wait_gone(pids, 15), "every PostgreSQL server it started has exited")

@@ -7,6 +7,7 @@
 local http = require "lakebase.http"
 local json = require "lakebase.json"
 local sched = require "lakebase.sched"
+local validate = require "lakebase.api.validate"
 local core = require "lakebase.core"
 local errors = require "lakebase.errors"
 local redact = require "lakebase.redact"
@@ -31,25 +32,30 @@ local function normalize_host(h)
 end
 M.normalize_host = normalize_host
 
---- Creates a client. opts: host (workspace URL), token (or token_source: a function returning a
--- bearer token), retry_timeout (seconds), request_timeout (seconds per attempt, default 60).
+--- Creates a client. opts: host (workspace URL) and auth (a provider from lakebase.auth.providers),
+-- or host and token, or token_source (a function returning a bearer token); retry_timeout
+-- (seconds), request_timeout (seconds per attempt, default 60); auth_type and client_id, when
+-- known, tell which Postgres user the caller is.
 function M.new(opts)
   if type(opts) ~= "table" then error("bad argument #1 to 'client' (table expected, got " .. type(opts) .. ")", 2) end
   if type(opts.host) ~= "string" or opts.host == "" then
     error("bad argument #1 to 'client' (field 'host' must be the workspace URL, got " .. tostring(opts.host) .. ")", 2)
   end
-  local source = opts.token_source
-  if source == nil then
+  local auth = opts.auth
+  if auth == nil and opts.token_source ~= nil then
+    local source = opts.token_source
+    auth = { kind = "token_source", authorization = function(_, client) return "Bearer " .. source(client) end }
+  elseif auth == nil then
     if type(opts.token) ~= "string" or opts.token == "" then
-      error("bad argument #1 to 'client' (field 'token' or 'token_source' is required)", 2)
+      error("bad argument #1 to 'client' (field 'token', 'auth' or 'token_source' is required)", 2)
     end
-    local tok = opts.token
-    redact.register(tok)
-    source = function() return tok end
+    local header = "Bearer " .. opts.token
+    redact.register(opts.token)
+    auth = { kind = "pat", authorization = function() return header end }
   end
-  return setmetatable({ host = normalize_host(opts.host), token_source = source,
-    retry_timeout = opts.retry_timeout or 300, request_timeout = opts.request_timeout or 60,
-    stats = { requests = 0, retries = 0 } }, Client)
+  return setmetatable({ host = normalize_host(opts.host), auth = auth, auth_type = opts.auth_type or auth.kind,
+    client_id = opts.client_id, retry_timeout = opts.retry_timeout or 300, request_timeout = opts.request_timeout or 60,
+    stats = { requests = 0, retries = 0, reauth = 0 }, _credentials = {} }, Client)
 end
 
 local function query_string(q)
@@ -86,11 +92,11 @@ function Client:request(method, path, query, body, opts)
   local url = self.host .. (path:sub(1, 1) == "/" and path or (BASE .. path)) .. query_string(query)
   local payload = body ~= nil and json.encode(body) or nil
   local deadline = core.now() + self.retry_timeout
-  local attempt = 0
+  local attempt, reauthed = 0, false
   while true do
     attempt = attempt + 1
     self.stats.requests = self.stats.requests + 1
-    local headers = { Authorization = "Bearer " .. self.token_source(self), Accept = "application/json" }
+    local headers = { Authorization = self.auth:authorization(self), Accept = "application/json" }
     if payload then headers["Content-Type"] = "application/json" end
     local ok, status, rheaders, text = pcall(http.request, { method = method, url = url, headers = headers,
       body = payload, timeout = self.request_timeout })
@@ -103,6 +109,13 @@ function Client:request(method, path, query, body, opts)
       if decoded ~= nil then return decoded end
       err = errors.new { kind = "network", retryable = true, method = method, path = path,
         message = "unreadable answer from " .. method .. " " .. path .. ": " .. derr }
+    elseif status == 401 and not reauthed and self.auth.invalidate then
+      -- The token may have been revoked or expired early: one fresh token, one more try.
+      reauthed = true
+      self.stats.reauth = self.stats.reauth + 1
+      self.auth:invalidate()
+      log.debug("%s %s: 401, retrying once with a new token", method, path)
+      goto continue
     else
       err = api_error(method, path, status, text, rheaders)
       wait_hint = retry.retry_after(rheaders["retry-after"])
@@ -120,6 +133,7 @@ function Client:request(method, path, query, body, opts)
     log.debug("retrying %s %s in %.1fs: %s", method, path, pause, tostring(err))
     self.stats.retries = self.stats.retries + 1
     sched.sleep(pause)
+    ::continue::
   end
 end
 
@@ -253,6 +267,45 @@ function Client:current_user()
     self._user = me.userName
   end
   return self._user
+end
+
+--- The Postgres role the caller logs in as: a service principal's client id under OAuth M2M, else
+-- the user name from the current-user API.
+function Client:postgres_user()
+  if self.auth_type == "oauth-m2m" and self.client_id then return self.client_id end
+  return self:current_user()
+end
+
+--- A database credential for the endpoint, cached until 2 minutes before its expire_time and
+-- minted single-flight (tasks asking meanwhile wait for the same one): {token=, expire_time=}.
+function Client:database_credential(endpoint)
+  local name = type(endpoint) == "table" and endpoint.name or endpoint
+  if type(name) ~= "string" then error("bad argument #1 to 'database_credential' (endpoint name expected)", 2) end
+  local entry = self._credentials[name]
+  while true do
+    if entry and entry.cred and entry.expires - os.time() > 120 then return entry.cred end
+    if entry and entry.pending then
+      local ev = entry.pending
+      ev:wait()
+      if ev.err then error(ev.err, 0) end
+    else
+      local ev = sched.event()
+      entry = { pending = ev }
+      self._credentials[name] = entry
+      local ok, cred = pcall(self.generate_database_credential, self, name)
+      entry.pending = nil
+      if ok then
+        entry.cred = cred
+        entry.expires = validate.timestamp(cred.expire_time) or (os.time() + 300)
+      else
+        ev.err = cred
+        self._credentials[name] = nil
+      end
+      ev:fire()
+      if not ok then error(cred, 0) end
+    end
+    entry = self._credentials[name]
+  end
 end
 
 M.Client = Client

@@ -16,6 +16,7 @@ Options:
   --token T            the personal access token to accept (default: generated and printed)
   --client-id ID       OAuth client id accepted by /oidc/v1/token (with --client-secret)
   --client-secret S    OAuth client secret
+  --refresh-token R    accept R as the refresh token of a Databricks CLI login (client databricks-cli)
   --user EMAIL         the identity behind the personal access token (default emulator-user@example.com)
   --op-latency S       minimum seconds each long-running operation takes (default 0)
   --faults SPEC        inject faults: comma-separated KIND=RATE with KIND one of 429, 503, drop,
@@ -35,7 +36,7 @@ local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed
   ["--slow-seconds"] = "slow_seconds", ["--credential-ttl"] = "credential_ttl", ["--oauth-ttl"] = "oauth_ttl",
   ["--suspend-after"] = "suspend_after" }
 local STRINGS = { ["--data"] = "data", ["--token"] = "token", ["--client-id"] = "client_id",
-  ["--client-secret"] = "client_secret", ["--user"] = "user", ["--faults"] = "faults", ["--pg-bindir"] = "pg_bindir" }
+  ["--client-secret"] = "client_secret", ["--refresh-token"] = "refresh_token", ["--user"] = "user", ["--faults"] = "faults", ["--pg-bindir"] = "pg_bindir" }
 
 --- Parses emulator options from args[i..]; returns opts, or nil and a message.
 function M.parse(args, i)

@@ -33,43 +33,42 @@ local function json_response(status, body, extra)
   return status, headers, json.encode(body)
 end
 
-local function b64decode(s)
-  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-  s = s:gsub("[^%w+/=]", "")
-  return (s:gsub(".", function(c)
-    if c == "=" then return "" end
-    local v = alphabet:find(c, 1, true) - 1
-    local bits = ""
-    for i = 5, 0, -1 do bits = bits .. ((v >> i) & 1) end
-    return bits
-  end):gsub("%d%d%d?%d?%d?%d?%d?%d?", function(byte)
-    if #byte ~= 8 then return "" end
-    return string.char(tonumber(byte, 2))
-  end))
-end
+local b64decode = require("lakebase.base64").decode
 
 -- OAuth: discovery document and the client-credentials token endpoint.
 local function oidc(E, req)
   if req.path == "/oidc/.well-known/oauth-authorization-server" then
     return json_response(200, { issuer = E.url .. "/oidc", token_endpoint = E.url .. "/oidc/v1/token",
-      authorization_endpoint = E.url .. "/oidc/v1/authorize", grant_types_supported = json.array { "client_credentials" },
+      authorization_endpoint = E.url .. "/oidc/v1/authorize", grant_types_supported = json.array { "client_credentials", "refresh_token" },
       scopes_supported = json.array { "all-apis" } })
   end
   if req.path == "/oidc/v1/token" and req.method == "POST" then
     local form = httpd.parse_query(req.body)
     local id, secret = form.client_id, form.client_secret
     local basic = (req.headers.authorization or ""):match("^[Bb]asic%s+(%S+)")
-    if basic then id, secret = b64decode(basic):match("^([^:]*):(.*)$") end
+    if basic then id, secret = (b64decode(basic) or ""):match("^([^:]*):(.*)$") end
+    E.token_requests = (E.token_requests or 0) + 1
+    if form.grant_type == "refresh_token" then
+      -- The Databricks CLI's user login, refreshed: accepted for the configured refresh token.
+      if not E.opts.refresh_token or form.refresh_token ~= E.opts.refresh_token or form.client_id ~= "databricks-cli" then
+        return json_response(400, { error = "invalid_grant", error_description = "Refresh token is invalid or expired" })
+      end
+      local token = "eyJlbXUi" .. random_hex(24)
+      local ttl = E.opts.oauth_ttl or 3600
+      E.oauth_tokens[token] = { identity = E.opts.user, expires = core.now() + ttl }
+      return json_response(200, { access_token = token, token_type = "Bearer", expires_in = ttl,
+        refresh_token = E.opts.refresh_token })
+    end
     if form.grant_type ~= "client_credentials" then
       return json_response(400, { error = "unsupported_grant_type",
-        error_description = "grant_type must be client_credentials, got " .. tostring(form.grant_type) })
+        error_description = "grant_type must be client_credentials or refresh_token, got " .. tostring(form.grant_type) })
     end
     if not E.opts.client_id or id ~= E.opts.client_id or secret ~= E.opts.client_secret then
       return json_response(401, { error = "invalid_client", error_description = "Client authentication failed" })
     end
     local token = "eyJlbXUi" .. random_hex(24)
     local ttl = E.opts.oauth_ttl or 3600
-    E.oauth_tokens[token] = { identity = id, expires = E.clock() + ttl }
+    E.oauth_tokens[token] = { identity = id, expires = core.now() + ttl }
     return json_response(200, { access_token = token, token_type = "Bearer", expires_in = ttl,
       scope = form.scope or "all-apis" })
   end
@@ -84,7 +83,7 @@ local function authenticate(E, req)
   if not token then return nil, { views.error(401, "UNAUTHENTICATED", "Authorization header must be 'Bearer <token>'") } end
   if token == E.opts.token then return E.opts.user end
   local t = E.oauth_tokens[token]
-  if t and t.expires > E.clock() then return t.identity end
+  if t and t.expires > core.now() then return t.identity end
   if t then return nil, { views.error(401, "UNAUTHENTICATED", "Token expired") } end
   return nil, { views.error(401, "UNAUTHENTICATED", "Invalid access token") }
 end

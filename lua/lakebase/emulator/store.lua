@@ -30,11 +30,9 @@ function M:save()
   if not self.dir then return end
   local text = json.encode { resources = self.resources, operations = self.operations, seq = self.seq,
     tokens = self.tokens }
-  local tmp = self.dir .. "/state.json.tmp"
-  local f = assert(io.open(tmp, "wb"))
-  f:write(text)
-  f:close()
-  assert(os.rename(tmp, self.dir .. "/state.json"))
+  -- It holds database passwords: mode 0600. No fsync: it is rewritten after every change.
+  local ok, err = require("lakebase.core").write_private(self.dir .. "/state.json", text, false)
+  if not ok then error(err, 0) end
 end
 
 --- A new unique number, for uids and operation ids.

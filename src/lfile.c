@@ -1,0 +1,64 @@
+/*
+** lfile.c: core.write_private(path, data) writes a file that may hold a secret: created with mode
+** 0600 from the start (never briefly readable by others), written to PATH.tmp-PID, flushed and
+** renamed over PATH so a reader sees the old or the new content, never half of it.
+** Returns true, or nil and a message naming the path.
+*/
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lfile.h"
+
+static int fail(lua_State *L, const char *what, const char *path, int err) {
+  lua_pushnil(L);
+  lua_pushfstring(L, "cannot %s %s: %s", what, path, strerror(err));
+  return 2;
+}
+
+static int c_write_private(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  size_t len;
+  const char *data = luaL_checklstring(L, 2, &len);
+  int sync = lua_isnone(L, 3) || lua_toboolean(L, 3);
+  const char *tmp = lua_pushfstring(L, "%s.tmp-%d", path, (int)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return fail(L, "create", tmp, errno);
+  int err = fchmod(fd, 0600) != 0 ? errno : 0;  /* O_TRUNC of an old file keeps its mode */
+  for (size_t off = 0; !err && off < len;) {
+    ssize_t n = write(fd, data + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    else off += (size_t)n;
+  }
+  if (!err && sync && fsync(fd) != 0) err = errno;
+  if (close(fd) != 0 && !err) err = errno;
+  if (!err && rename(tmp, path) != 0) err = errno;
+  if (err) {
+    unlink(tmp);
+    return fail(L, "write", path, err);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* core.file_mode(path) -> permission bits (e.g. 0600), or nil and a message */
+static int c_file_mode(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  struct stat st;
+  if (stat(path, &st) != 0) return fail(L, "stat", path, errno);
+  lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
+  return 1;
+}
+
+void lb_file_register(lua_State *L) {
+  lua_pushcfunction(L, c_write_private);
+  lua_setfield(L, -2, "write_private");
+  lua_pushcfunction(L, c_file_mode);
+  lua_setfield(L, -2, "file_mode");
+}
