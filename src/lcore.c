@@ -14,6 +14,7 @@
 #include "lprocess.h"
 #include "lsocket.h"
 #include "lfile.h"
+#include "lpg.h"
 
 #define HANDLE_MT "lakebase.Handle"
 
@@ -292,6 +293,7 @@ int lb_open_core(lua_State *L) {
   lb_socket_register(L, loop);  /* adds listen/connect to the table on top */
   lb_process_register(L, loop);  /* adds spawn and signal */
   lb_file_register(L);           /* adds write_private and file_mode */
+  lb_pg_register(L, loop);       /* adds pg_connect */
   lua_pushstring(L, LB_VERSION);
   lua_setfield(L, -2, "version");
   return 1;

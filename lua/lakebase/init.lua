@@ -28,6 +28,7 @@ local lazy = {
   schema = "lakebase.api.schema",
   emulator = "lakebase.emulator",
   auth = "lakebase.auth",
+  pg = "lakebase.pg",
 }
 
 --- A client of the Lakebase API. lakebase.client{host=, token=} uses exactly that; otherwise the

@@ -31,10 +31,13 @@ function M:wait(op, timeout)
 end
 
 --- POST/PATCH/DELETE that returns an operation, waited for; returns the final operation.
-function M:run(method, path, body)
+-- A failed operation raises, unless `allow_error` (then it is returned for inspection).
+function M:run(method, path, body, allow_error)
   local status, op = self:call(method, path, body)
   if status ~= 200 then error(method .. " " .. path .. ": HTTP " .. status .. " " .. lakebase.json.encode(op), 2) end
-  return self:wait(op)
+  op = self:wait(op)
+  if op.error and not allow_error then error(method .. " " .. path .. ": the operation failed: " .. lakebase.json.encode(op.error), 2) end
+  return op
 end
 
 return M

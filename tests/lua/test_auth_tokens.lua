@@ -149,6 +149,22 @@ T.test("databricks-cli: nothing works -> one error saying what was tried and how
   T.ok(r.stderr:find("databricks auth login %-%-host"), "says how to log in")
 end)
 
+T.test("auth describe --check signs in and names the user; a wrong token fails with exit 1", function()
+  local function check(token)
+    local r = lb.exec { EXE, "--host", emu.url, "auth", "describe", "--output", "json", "--check",
+      env = { HOME = root, PATH = os.getenv("PATH"), DATABRICKS_TOKEN = token } }
+    return r, lb.json.decode(r.stdout)
+  end
+  local r, doc = check(PAT)
+  T.eq(r.code, 0, "exit code (" .. r.stderr .. ")")
+  T.eq(doc.status, "success", "status")
+  T.eq(doc.username, "emulator-user@example.com", "user")
+  r, doc = check("dapiSEKRITwrong0000")
+  T.eq(r.code, 1, "exit code with a wrong token")
+  T.ok(doc.status == "error" and doc.error:find("UNAUTHENTICATED"), "the error: " .. tostring(doc.error))
+  T.ok(not (r.stdout .. r.stderr):find("SEKRIT"), "no secret printed")
+end)
+
 T.test("Postgres credentials: cached per endpoint until 2 minutes before expiry, minted once", function()
   local c = lb.client { host = emu.url, token = PAT }
   local ep = "projects/m2m/branches/production/endpoints/primary"

@@ -58,7 +58,7 @@ end)
 
 T.test("operations that end with an error roll back what they created", function()
   with_emulator({ faults = "operror=1" }, function(_, c)
-    local op = c:run("POST", P .. "projects?project_id=doomed", { spec = {} })
+    local op = c:run("POST", P .. "projects?project_id=doomed", { spec = {} }, true)
     T.ok(op.error and op.error.message:find("injected"), "operation error: " .. lb.json.encode(op.error or {}))
     T.eq(op.response, nil, "no response")
     T.eq((c:call("GET", P .. "projects/doomed")), 404, "the project was rolled back")

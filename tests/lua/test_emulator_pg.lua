@@ -8,7 +8,7 @@ local emulator = require "lakebase.emulator"
 local lb = lakebase
 local P = "/api/2.0/postgres/"
 
-local emu = emulator.start { token = "pg-pat-0123456789", credential_ttl = 3, suspend_after = 1.5 }
+local emu = emulator.start { token = "pg-pat-0123456789", credential_ttl = 6, suspend_after = 1.5 }
 local c = Client.new(emu.url, emu.token)
 local USER = "emulator-user@example.com"
 
@@ -47,7 +47,7 @@ T.test("an expired token is refused by PostgreSQL itself", function()
   local ep = endpoint("projects/pgapp/branches/production/endpoints/primary")
   local tok = token_for(ep.name)
   T.eq(psql(ep, tok, "select 1").code, 0, "valid at first")
-  lb.sleep(3.5)
+  lb.sleep(6.5)
   local r = psql(ep, tok, "select 1")
   T.ok(r.code ~= 0 and r.stderr:find("password authentication failed"), "refused after expire_time: " .. r.stderr)
   T.ok(token_for(ep.name) ~= tok, "a new token is minted after expiry")
@@ -84,7 +84,8 @@ T.test("a read-only endpoint is a hot standby: the branch's rows, no writes, new
   T.eq(r.code, 0, "write to the primary (" .. r.stderr .. ")")
   local deadline, got = lb.now() + 10, nil
   repeat
-    got = psql(ro, tok, "select count(*) from items")
+    -- A fresh credential each time: with credential_ttl = 6 the role's password turns over fast.
+    got = psql(ro, token_for(ro.name), "select count(*) from items")
     if got.stdout ~= "101\n" then lb.sleep(0.1) end
   until got.stdout == "101\n" or lb.now() > deadline
   T.eq(got.stdout, "101\n", "the new row reached the replica (" .. got.stderr .. ")")

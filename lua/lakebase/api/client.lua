@@ -308,5 +308,10 @@ function Client:database_credential(endpoint)
   end
 end
 
+--- Drops the cached credential of an endpoint (after the server refused it).
+function Client:forget_database_credential(endpoint)
+  self._credentials[type(endpoint) == "table" and endpoint.name or endpoint] = nil
+end
+
 M.Client = Client
 return M

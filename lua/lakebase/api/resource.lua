@@ -118,5 +118,6 @@ end
 function M.client_of(obj) return owner[obj] end
 
 M.classes = classes
+require("lakebase.api.endpoint_sql").install(classes.endpoint, M.client_of)
 M.check_id = check_id
 return M

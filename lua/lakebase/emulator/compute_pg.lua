@@ -132,6 +132,9 @@ function M.new(E)
     local argv = { bindir .. "/postgres", "-D", dir, "-p", tostring(port),
       "-k", sockdir, "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=on",
       "-c", "log_directory=log", "-c", "unix_socket_permissions=0700",
+      -- Many branches may copy one server at once: each base backup takes two WAL senders and
+      -- needs the WAL it started from to stay.
+      "-c", "max_wal_senders=64", "-c", "max_replication_slots=64", "-c", "wal_keep_size=256MB",
       stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT", user = user,
       cwd = root .. "/pg" }
     for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
@@ -183,22 +186,25 @@ function M.new(E)
 
   -- A server for administrative work on a branch: its running endpoint's, or a temporary one.
   -- The running server is marked busy meanwhile, so scale-to-zero does not stop it under fn.
-  local function with_server(branch, fn)
-    local dir = datadir(branch)
-    local function on_running()
-      for _, srv in pairs(servers) do
-        if srv.ready and srv.datadir == dir then
-          srv.busy = (srv.busy or 0) + 1
-          local ok, err = pcall(fn, srv.port)
-          srv.busy = srv.busy - 1
-          if not ok then error(err, 0) end
-          return true
-        end
+  -- Runs fn(port) on the server running on `dir`, if any, marked busy meanwhile; returns whether it did.
+  local function use_running(dir, fn)
+    for _, srv in pairs(servers) do
+      if srv.ready and srv.datadir == dir then
+        srv.busy = (srv.busy or 0) + 1
+        local ok, err = pcall(fn, srv.port)
+        srv.busy = srv.busy - 1
+        if not ok then error(err, 0) end
+        return true
       end
     end
-    if on_running() then return end
+    return false
+  end
+
+  local function with_server(branch, fn)
+    local dir = datadir(branch)
+    if use_running(dir, fn) then return end
     locked(dir, function()
-      if on_running() then return end  -- an endpoint started while this task waited for the lock
+      if use_running(dir, fn) then return end  -- an endpoint started while this task waited for the lock
       local srv = start_server(dir, port_for(dir), branch.name .. " (maintenance)")
       local ok, err = pcall(fn, srv.port)
       stop_server(srv)
@@ -224,17 +230,19 @@ function M.new(E)
     local dir = datadir(branch)
     if read_file(dir .. "/PG_VERSION") then return end
     exec({ "rm", "-rf", dir }, "cleaning " .. dir)
-    local running
-    for _, srv in pairs(servers) do
-      if srv.ready and srv.datadir == datadir(src) then running = srv end
-    end
-    if running then
-      pg_exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(running.port), "-U", "postgres",
+    local from = datadir(src)
+    -- A running server is copied consistently with a base backup (and kept running meanwhile);
+    -- a stopped one as files, under its lock so that nothing starts it during the copy.
+    local function backup(port)
+      pg_exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
         "-D", dir, "-X", "stream", "-c", "fast", "--no-sync" }, "pg_basebackup")
-    else
-      exec({ "cp", "-a", datadir(src), dir }, "copying branch data")
-      exec({ "rm", "-f", dir .. "/postmaster.pid" }, "rm")
     end
+    if use_running(from, backup) then return end
+    locked(from, function()
+      if use_running(from, backup) then return end
+      exec({ "cp", "-a", from, dir }, "copying branch data")
+      exec({ "rm", "-f", dir .. "/postmaster.pid" }, "rm")
+    end)
   end
 
   local proxies = {}   -- endpoint name -> proxy (the advertised port)
@@ -293,7 +301,7 @@ function M.new(E)
       local branch = E.store:get(ep.parent, true)
       local real
       if is_replica(ep) then
-        real = start_replica(ep)
+        locked(replica_dir(ep), function() real = start_replica(ep) end)
       else
         locked(datadir(branch), function() real = start_server(datadir(branch), port_for(datadir(branch)), ep.name) end)
       end
@@ -333,7 +341,9 @@ function M.new(E)
     servers[ep.name] = nil
     local p = proxies[ep.name]
     if p then p:drop_all() end
-    if srv and srv.ready then stop_server(srv) end
+    -- Under the directory's lock: a connection arriving meanwhile starts the server again only
+    -- once this one has let go of its data directory.
+    if srv and srv.ready then locked(srv.datadir, function() stop_server(srv) end) end
     if remove and p then
       p:close()
       proxies[ep.name] = nil
