@@ -31,6 +31,7 @@ Options:
   -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same)
   -q, --quiet     no progress output
+  --keep          leave resources marked ephemeral (resource:ephemeral()) in place, for debugging
   --version       print the version and exit
   -h, --help      print this help and exit
 
@@ -116,11 +117,26 @@ local function with_local_emulator(chunk)
   end
 end
 
+--- Wraps `chunk` so that what the script registered for cleanup (ephemeral resources,
+-- lakebase.defer) runs when it ends, however it ends; a <close> handler, so the error's traceback
+-- is recorded first and the cleanup may wait.
+local function with_cleanup(chunk)
+  return function(...)
+    local guard <close> = setmetatable({}, { __close = function() require("lakebase.cleanup").run_all() end })
+    return chunk(...)
+  end
+end
+
 --- Runs `chunk` with `args` as the main task and returns the exit status.
 local function run_chunk(chunk, args)
   local task, signal, forced = sched.run(chunk, table.unpack(args))
   if signal then
     io.stderr:write("lakebase: interrupted by ", signal, forced and " (cleanup abandoned)" or "", "\n")
+  end
+  local left = require("lakebase.cleanup").left_behind()
+  if #left > 0 then
+    io.stderr:write("lakebase: left behind (not cleaned up):\n")
+    for _, label in ipairs(left) do io.stderr:write("  ", label, "\n") end
   end
   return exit_code_of(task, signal)
 end
@@ -143,6 +159,8 @@ function M.main(argv)
       log.quiet = true
     elseif a == "--local" then
       local_mode = true
+    elseif a == "--keep" then
+      require("lakebase.cleanup").keep = true
     elseif a == "--host" or a == "--profile" or a == "--auth-type" then
       local v = argv[i + 1]
       if v == nil or v == "" then return usage_error("option '" .. a .. "' needs a value") end
@@ -224,6 +242,7 @@ function M.main(argv)
     return 1
   end
   install_globals(argv[0], script, rest)
+  chunk = with_cleanup(chunk)
   if local_mode then chunk = with_local_emulator(chunk) end
   return run_chunk(chunk, rest)
 end

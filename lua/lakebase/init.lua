@@ -12,6 +12,8 @@ local M = {
   timeout = sched.timeout,
   event = sched.event,
   now = core.now,
+  -- lakebase.defer(fn [, label]): fn runs when the script ends, however it ends (see cleanup.lua).
+  defer = function(...) return require("lakebase.cleanup").defer(...) end,
   -- lakebase.exec{"prog", args..., ...}: loads lakebase.process on first use.
   exec = function(...) return require("lakebase.process").exec(...) end,
 }

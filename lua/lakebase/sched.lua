@@ -365,11 +365,14 @@ end
 
 --- Turns of the loop until `until_fn()` is true. Returns nil, or the signal name ("SIGINT",
 -- "SIGTERM") when one arrives, or "idle" when nothing can ever make progress.
+local grace_deadline  -- after a signal: when cleanups are given up on (core.now() seconds)
+
 local function turn(until_fn)
   while true do
     drain()
     if until_fn() then return nil end
-    local finished, signal, idle = core.poll(nil)
+    if grace_deadline and core.now() >= grace_deadline then return "grace" end
+    local finished, signal, idle = core.poll(grace_deadline and math.max(0, grace_deadline - core.now()) or nil)
     for i = 1, #finished do
       local h = finished[i]
       local task = by_handle[h]
@@ -389,8 +392,13 @@ function M.cancel_all(reason)
   for t in pairs(live) do t:cancel(reason) end
 end
 
+--- Seconds cleanups get after SIGINT/SIGTERM before the host gives up on them
+-- (LAKEBASE_CLEANUP_GRACE, default 300).
+M.cleanup_grace = tonumber(os.getenv("LAKEBASE_CLEANUP_GRACE") or "") or 300
+
 --- Runs `fn(...)` as the main task and drives the loop until it finishes, then cancels what is left
--- and lets those cleanups run. Returns the main task, and the signal that interrupted it, if any.
+-- and lets those cleanups run. Returns the main task, the signal that interrupted it if any, and
+-- true when cleanups were abandoned (a second signal, or the grace period ran out).
 function M.run(fn, ...)
   if current then error("lakebase: the scheduler is already running", 2) end
   local main = M.spawn(fn, ...)
@@ -405,15 +413,18 @@ function M.run(fn, ...)
       if why == "idle" then
         M.cancel_all(errors.new { kind = "deadlock",
           message = "deadlock: every task is waiting for another task and nothing else is pending" })
-      elseif interrupted then
-        return main, interrupted, true  -- a second signal: give up on cleanups
+      elseif why == "grace" or interrupted then
+        grace_deadline = nil
+        return main, interrupted, true  -- a second signal or no time left: give up on cleanups
       else
         interrupted = why
+        grace_deadline = core.now() + M.cleanup_grace
         M.cancel_all("interrupted by " .. why)
       end
     end
     if until_fn == main_done then M.cancel_all("the main task finished") end
   end
+  grace_deadline = nil
   return main, interrupted
 end
 

@@ -25,7 +25,7 @@ echo $? >"$tmp/rc"
 check "the branch workflow runs against the embedded emulator" rc_is 0
 check "it branched, started a compute and migrated through psql" \
   bash -c "grep -q '^branched ' '$tmp/out' && grep -q ' is ACTIVE at 127.0.0.1:' '$tmp/out' && grep -q '1000 rows' '$tmp/out'"
-check "it deleted its branch" out_has "^deleted projects/demo/branches/ci-"
+check "it deleted its branch" err_has "^lakebase: deleted projects/demo/branches/ci-"
 check "credentials never reach the output" bash -c "! grep -q -e lbpg_ '$tmp/out' '$tmp/err'"
 check "the emulator stopped its servers and removed its data" nothing_left
 

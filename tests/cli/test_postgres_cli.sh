@@ -6,11 +6,7 @@ set -u
 LB=${1:?usage: test_postgres_cli.sh PATH_TO_LAKEBASE}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-"$LB" emulator --no-postgres --token cli-token-0123456789 --op-latency 0.3 >"$tmp/emu.out" 2>"$tmp/emu.err" &
-emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$tmp/emu.out" && break; sleep 0.05; done
-export DATABRICKS_HOST=$(sed -n 's/.*listening on //p' "$tmp/emu.out") DATABRICKS_TOKEN=cli-token-0123456789
+start_emulator cli-token-0123456789 --op-latency 0.3
 run() { "$LB" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
 json_field() { "$LB" -e 'local t = lakebase.json.decode(io.read("a")); for k in arg[1]:gmatch("[^.]+") do t = t[k] end print(t)' "$1" <"$tmp/out"; }
 no_request_sent() { ! grep -q -e "GET http" -e "POST http" -e "PATCH http" -e "DELETE http" "$tmp/err"; }

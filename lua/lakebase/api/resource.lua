@@ -79,6 +79,14 @@ local function make_class(kind)
     return owner[self]:mutate("PATCH", self.name, { update_mask = mask }, { spec = spec }, kind)
   end
 
+  --- Marks the resource for deletion (awaited) when the <close> variable holding it goes out of
+  -- scope, or when the script ends however it ends. Returns the resource.
+  function C:ephemeral()
+    require("lakebase.cleanup").ephemeral(self)
+    return self
+  end
+  C.__close = function(self) require("lakebase.cleanup").close(self) end
+
   --- Deletes the resource. Returns an Operation.
   function C:delete()
     return owner[self]:mutate("DELETE", self.name, nil, nil, kind)
