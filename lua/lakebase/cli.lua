@@ -12,6 +12,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] postgres COMMAND ... one API call: create-branch, list-projects, get-operation...
                                                (see 'lakebase postgres --help')
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
+       lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
        lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
        lakebase [options] FILE [ARGS...]       the same
@@ -206,6 +207,16 @@ function M.main(argv)
     if not opts then return usage_error(perr) end
     install_globals(argv[0], "emulator", {})
     return run_chunk(command.run, { opts })
+  end
+
+  if not code and not seen_run and rest[1] == "recipe" then
+    install_globals(argv[0], "recipe", {})
+    local chunk = with_cleanup(function()
+      local status = require("lakebase.recipe_cli").run(rest, 2)
+      if status ~= 0 then error(errors.exit(status), 0) end
+    end)
+    if local_mode then chunk = with_local_emulator(chunk) end
+    return run_chunk(chunk, {})
   end
 
   if not code and not seen_run and (rest[1] == "postgres" or rest[1] == "api") then

@@ -1,0 +1,185 @@
+--- `lakebase recipe list | info NAME | run NAME [--dry-run] [--param value ...] | new NAME`.
+-- Parameters are checked, all of them, before anything runs (exit 2 with every problem);
+-- --dry-run prints the API calls that would change something instead of making them.
+local recipe = require "lakebase.recipe"
+local json = require "lakebase.json"
+
+local M = {}
+
+M.USAGE = [[
+usage: lakebase [options] recipe list [-o json]       the recipes on the search path
+       lakebase [options] recipe info NAME            a recipe's parameters and help
+       lakebase [options] recipe run NAME [--dry-run] [--PARAM VALUE | --PARAM=VALUE | --FLAG | --no-FLAG]...
+       lakebase recipe new NAME                       a skeleton recipe and its test in ./recipes/NAME/
+
+Search path: built-in recipes, ./recipes, ~/.lakebase/recipes, then LAKEBASE_RECIPE_PATH
+(directories separated by ':'). A recipe is NAME.lua or NAME/recipe.lua.
+]]
+
+-- Parses --name value / --name=value / --flag / --no-flag into raw values (dashes become _).
+local function parse_params(def, argv, i)
+  local raw, dry = {}, false
+  local types = {}
+  for _, p in ipairs(def.params) do types[p.name] = p.type end
+  while argv[i] do
+    local a = argv[i]
+    if a == "--dry-run" then
+      dry = true
+    else
+      local key, value = a:match("^%-%-([%w-]+)=(.*)$")
+      key = key or a:match("^%-%-([%w-]+)$")
+      if not key then return nil, "unexpected argument '" .. a .. "' (parameters are --name value)" end
+      local name = key:gsub("-", "_")
+      if value == nil and types[name] == "boolean" then
+        value = "true"
+      elseif value == nil and name:match("^no_") and types[name:sub(4)] == "boolean" then
+        name, value = name:sub(4), "false"
+      elseif value == nil then
+        i = i + 1
+        value = argv[i]
+        if value == nil then return nil, "--" .. key .. " needs a value" end
+      end
+      raw[name] = value
+    end
+    i = i + 1
+  end
+  return raw, dry
+end
+
+-- A client whose changes are printed, not made: GETs go through, POST/PATCH/DELETE answer with
+-- a finished operation built from the request.
+local function dry_run_client(client)
+  local dry = setmetatable({}, { __index = client })
+  function dry:request(method, path, query, body, opts)
+    if method == "GET" then return client.request(self, method, path, query, body, opts) end
+    local q = {}
+    for k, v in pairs(query or {}) do q[#q + 1] = k .. "=" .. tostring(v) end
+    table.sort(q)
+    io.stdout:write("dry run: ", method, " /api/2.0/postgres/", path, #q > 0 and ("?" .. table.concat(q, "&")) or "",
+      body and (" " .. json.encode(body)) or "", "\n")
+    if path == "credentials" then return { token = "(dry-run)", expire_time = "2099-01-01T00:00:00Z" } end
+    local name = path
+    for k, v in pairs(query or {}) do
+      if k:match("_id$") then name = path .. "/" .. v end
+    end
+    local response
+    if method ~= "DELETE" then
+      response = { name = name, spec = body and body.spec or {}, status = body and body.spec or {} }
+    end
+    return { name = name .. "/operations/dry-run", done = true, response = response }
+  end
+  return dry
+end
+
+local SKELETON = [[
+-- %s: describe what this recipe does in one line.
+return {
+  name = "%s",
+  version = "0.1.0",
+  description = "Create a branch in PROJECT named NAME (edit me)",
+  params = {
+    { name = "project", type = "string", required = true, help = "the project ID" },
+    { name = "branch", type = "string", default = "scratch", help = "the branch ID" },
+    { name = "ttl", type = "duration", default = "1d", help = "how long the branch lives" },
+  },
+  run = function(ctx, p)
+    local project = ctx.client:get_project(p.project)
+    local branch = project:create_branch(p.branch, { ttl = string.format("%%ds", p.ttl) }):wait()
+    ctx.print("created " .. branch.name)
+    return branch
+  end,
+}
+]]
+
+local SKELETON_TEST = [[
+-- Test of the %s recipe against the embedded emulator:
+--   lakebase run --local recipes/%s/test.lua
+local client = lakebase.default_client()
+client:create_project("recipe-test", {}):wait()
+local def = require("lakebase.recipe").load("%s")
+local params = assert(require("lakebase.recipe").validate(def, { project = "recipe-test" }))
+local branch = def.run({ client = client, print = print, lakebase = lakebase }, params)
+assert(client:get(branch.name).name == branch.name, "the branch exists")
+print("ok - %s")
+]]
+
+local function new_recipe(name)
+  if not name or not name:match("^[%a][%w_-]*$") then
+    io.stderr:write("lakebase recipe new: needs a NAME of letters, digits, '-' and '_'\n")
+    return 2
+  end
+  local dir = "recipes/" .. name
+  local probe = io.open(dir .. "/recipe.lua", "rb")
+  if probe then
+    probe:close()
+    io.stderr:write("lakebase recipe new: ", dir, "/recipe.lua already exists; nothing written\n")
+    return 1
+  end
+  require("lakebase.process").exec { "mkdir", "-p", dir, check = true }
+  local f = assert(io.open(dir .. "/recipe.lua", "wb"))
+  f:write(SKELETON:format(name, name))
+  f:close()
+  f = assert(io.open(dir .. "/test.lua", "wb"))
+  f:write(SKELETON_TEST:format(name, name, name, name))
+  f:close()
+  io.stdout:write("created ", dir, "/recipe.lua and ", dir, "/test.lua (run: lakebase run --local ", dir, "/test.lua)\n")
+  return 0
+end
+
+--- Runs `lakebase recipe argv[i..]`; returns an exit status.
+function M.run(argv, i)
+  local sub = argv[i]
+  if sub == nil or sub == "-h" or sub == "--help" then
+    io.stdout:write(M.USAGE)
+    return sub == nil and 2 or 0
+  end
+  if sub == "new" then return new_recipe(argv[i + 1]) end
+  if sub == "list" then
+    local items = recipe.list()
+    if argv[i + 1] == "-o" and argv[i + 2] == "json" then
+      io.stdout:write(json.encode(json.array(items)), "\n")
+    else
+      for _, r in ipairs(items) do
+        io.stdout:write(string.format("%-18s %-8s %s\n", r.name, r.version or "?", r.description or ("(broken: " .. r.error .. ")")))
+      end
+    end
+    return 0
+  end
+  if sub ~= "info" and sub ~= "run" then
+    io.stderr:write("lakebase recipe: unknown command '", sub, "'\n", M.USAGE)
+    return 2
+  end
+  local ok, def = pcall(recipe.load, argv[i + 1])
+  if not ok then
+    io.stderr:write("lakebase recipe ", sub, ": ", tostring(def), "\n")
+    return 2
+  end
+  if sub == "info" then
+    io.stdout:write(recipe.help(def))
+    return 0
+  end
+  local raw, dry = parse_params(def, argv, i + 2)
+  if not raw then
+    io.stderr:write("lakebase recipe run ", def.name, ": ", dry, "\n")
+    return 2
+  end
+  local params, problems = recipe.validate(def, raw)
+  if not params then
+    io.stderr:write("lakebase recipe run ", def.name, ": bad parameters:\n")
+    for line in problems:gmatch("[^\n]+") do io.stderr:write("  ", line, "\n") end
+    io.stderr:write("(see: lakebase recipe info ", def.name, ")\n")
+    return 2
+  end
+  local lb = require "lakebase"
+  local cok, client = pcall(lb.default_client)
+  if not cok then
+    io.stderr:write("Error: ", (tostring(client):gsub("^[^\n:]+%.lua:%d+: ", "")), "\n")
+    return 1
+  end
+  local ctx = { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = lb, recipe = def,
+    print = function(...) print(...) end }
+  def.run(ctx, params)
+  return 0
+end
+
+return M

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Recipes: every built-in recipe end to end against an emulator process, parameter errors before
+# anything is created, --dry-run changing nothing, user recipes from the search path (a directory
+# recipe with a helper module, in its own environment), and `recipe new` whose test passes.
+set -u
+LB=${1:?usage: test_recipes.sh PATH_TO_LAKEBASE}
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+start_emulator recipe-token-0123456789 --op-latency 0.1
+export HOME=$tmp/home LAKEBASE_RECIPE_PATH=$tmp/myrecipes
+mkdir -p "$HOME" "$tmp/myrecipes"
+cd "$tmp"
+run() { "$LB" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
+branches() { "$LB" postgres list-branches projects/shop -o json; }
+"$LB" postgres create-project shop >/dev/null
+
+run recipe list
+check "list shows the built-in recipes with versions" bash -c "for r in ci-branch credentials pitr-branch prune-branches scale-compute; do grep -q \"^\$r  *1.0.0 \" $tmp/out || exit 1; done"
+run recipe info scale-compute
+check "info is generated from the parameters" bash -c "grep -q -- '--max-cu V' $tmp/out && grep -q 'maximum compute units (number, optional)' $tmp/out"
+
+# Parameter errors: all of them at once, exit 2, nothing created.
+before=$(branches)
+run recipe run ci-branch --pr abc --action nuke --ttl soon --surprise 1
+check "bad parameters exit 2" rc_is 2
+check "every problem is named" bash -c "grep -q -- '--pr must be a number' $tmp/err && grep -q -- '--action must be one of create, delete' $tmp/err && grep -q -- '--ttl must be a duration' $tmp/err && grep -q -- '--project is required' $tmp/err && grep -q 'unknown parameter --surprise' $tmp/err"
+check "and nothing was created" bash -c "[ '$(echo "$before" | md5sum)' = \"\$(\"$LB\" postgres list-branches projects/shop -o json | md5sum)\" ]"
+run recipe run no-such-recipe
+check "an unknown recipe exits 2 naming where it looked" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"no recipe named 'no-such-recipe'\" $tmp/err && grep -q myrecipes $tmp/err"
+
+# --dry-run: the calls are printed, not made.
+run recipe run ci-branch --project shop --pr 1 --dry-run
+check "--dry-run prints the calls it would make" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^dry run: POST /api/2.0/postgres/projects/shop/branches?branch_id=pr-1-' $tmp/out && grep -q 'endpoints?endpoint_id=rw' $tmp/out"
+check "and makes none" bash -c "! \"$LB\" postgres list-branches projects/shop | grep -q pr-1-"
+
+# ci-branch: create, reset, delete.
+run recipe run ci-branch --project shop --pr 7 --env-file "$tmp/pr7.env"
+check "ci-branch creates the pull request's branch and compute" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^created projects/shop/branches/pr-7-' $tmp/out && grep -q '^PGHOST=127.0.0.1' $tmp/out"
+check "the env file has the password and mode 0600" bash -c "grep -q '^export PGPASSWORD=' $tmp/pr7.env && [ \$(stat -c %a $tmp/pr7.env) = 600 ] && ! grep -q PGPASSWORD $tmp/out"
+first=$(sed -n 's/^created //p' "$tmp/out")
+sleep 1
+run recipe run ci-branch --project shop --pr 7 --no-compute
+check "running it again resets: the old branch goes, a new one comes" bash -c "grep -q \"reset: deleted $first\" $tmp/out && [ \$(\"$LB\" postgres list-branches projects/shop | grep -c pr-7-) = 1 ]"
+run recipe run ci-branch --project shop --pr 7 --action delete
+check "--action delete removes the pull request's branches" bash -c "[ \$(cat $tmp/rc) = 0 ] && ! \"$LB\" postgres list-branches projects/shop | grep -q pr-7-"
+
+# scale-compute, credentials, pitr-branch, prune-branches.
+ep=projects/shop/branches/production/endpoints/primary
+run recipe run scale-compute --endpoint $ep --min-cu 1 --max-cu 8 --suspend 10m
+check "scale-compute updates the limits" bash -c "[ \$(cat $tmp/rc) = 0 ] && \"$LB\" postgres get-endpoint $ep -o json | grep -q '\"autoscaling_limit_max_cu\":8' && grep -q 'suspends after 600s' $tmp/out"
+run recipe run scale-compute --endpoint $ep
+check "scale-compute with nothing to change fails clearly" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'nothing to change' $tmp/err"
+run recipe run credentials --endpoint $ep --env-file "$tmp/cred.env"
+check "credentials prints where to connect and writes the password only to the file" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^PGUSER=' $tmp/out && grep -q '^export PGPASSWORD=' $tmp/cred.env && ! grep -q 'lbpg_' $tmp/out"
+run recipe run pitr-branch --project shop --branch restored --ago 1m
+check "pitr-branch branches from a past moment" bash -c "[ \$(cat $tmp/rc) = 0 ] && \"$LB\" postgres get-branch projects/shop/branches/restored -o json | grep -q '\"source_branch_time\"'"
+run recipe run pitr-branch --project shop --branch both --ago 1m --at 2026-01-01T00:00:00Z
+check "pitr-branch refuses --ago with --at" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'exactly one of --ago and --at' $tmp/err"
+for b in tmp-a tmp-b keep-c; do "$LB" postgres create-branch projects/shop $b --json '{"spec": {"no_expiry": true}}' >/dev/null; done
+sleep 1
+run recipe run prune-branches --project shop --prefix tmp- --older-than 1s
+check "prune-branches deletes old branches with the prefix" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'deleted projects/shop/branches/tmp-a' $tmp/out && grep -q 'deleted projects/shop/branches/tmp-b' $tmp/out"
+check "and only those" bash -c "\"$LB\" postgres list-branches projects/shop | grep -q keep-c && \"$LB\" postgres list-branches projects/shop | grep -q production"
+
+# A user recipe: a directory with a helper module, on LAKEBASE_RECIPE_PATH.
+mkdir -p "$tmp/myrecipes/greet"
+cat >"$tmp/myrecipes/greet/words.lua" <<'LUA'
+return { hello = function(who) return "hello, " .. who end }
+LUA
+cat >"$tmp/myrecipes/greet/recipe.lua" <<'LUA'
+local words = require "words"
+return {
+  name = "greet", version = "2.1.0", description = "Greets someone",
+  params = { { name = "who", type = "string", required = true, help = "whom" },
+             { name = "times", type = "number", default = 1, min = 1, max = 3, help = "how often" } },
+  run = function(ctx, p)
+    for _ = 1, p.times do ctx.print(words.hello(p.who)) end
+  end,
+}
+LUA
+run recipe run greet --who world --times 2
+check "a directory recipe with a helper module runs" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \$(grep -c '^hello, world$' $tmp/out) = 2 ]"
+run recipe list
+check "user recipes are listed with their source" bash -c "grep -q '^greet  *2.1.0 *Greets someone' $tmp/out"
+run recipe run greet --who world --times 9
+check "ranges are checked" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--times must be at most 3' $tmp/err"
+
+run recipe new nightly
+check "recipe new writes a skeleton and a test" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ -f recipes/nightly/recipe.lua ] && [ -f recipes/nightly/test.lua ]"
+run recipe new nightly
+check "and never overwrites one" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'already exists' $tmp/err"
+timeout 120 "$LB" run --local recipes/nightly/test.lua >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "the skeleton's test passes against the embedded emulator" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^ok - nightly' $tmp/out"
+
+finish
