@@ -12,6 +12,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] postgres COMMAND ... one API call: create-branch, list-projects, get-operation...
                                                (see 'lakebase postgres --help')
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
+       lakebase [options] [repl]               the REPL (no arguments on a terminal); --local for the emulator
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
        lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
@@ -207,6 +208,17 @@ function M.main(argv)
     if not opts then return usage_error(perr) end
     install_globals(argv[0], "emulator", {})
     return run_chunk(command.run, { opts })
+  end
+
+  local want_repl = not code and not seen_run and (rest[1] == "repl"
+    or (rest[1] == nil and require("lakebase.core").isatty(0)))
+  if want_repl then
+    install_globals(argv[0], "repl", {})
+    local home = os.getenv("HOME")
+    local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")
+    local chunk = with_cleanup(function() require("lakebase.repl").run { history = history } end)
+    if local_mode then chunk = with_local_emulator(chunk) end
+    return run_chunk(chunk, {})
   end
 
   if not code and not seen_run and rest[1] == "recipe" then

@@ -413,6 +413,8 @@ function M.run(fn, ...)
       if why == "idle" then
         M.cancel_all(errors.new { kind = "deadlock",
           message = "deadlock: every task is waiting for another task and nothing else is pending" })
+      elseif why ~= "grace" and not interrupted and M.on_signal and M.on_signal(why) then
+        -- handled (the REPL cancels the running line instead of the session)
       elseif why == "grace" or interrupted then
         grace_deadline = nil
         return main, interrupted, true  -- a second signal or no time left: give up on cleanups

@@ -1,0 +1,188 @@
+--- The REPL: `lakebase` on a terminal, or `lakebase repl`. Each line runs as a task on the event
+-- loop, so waits (op:wait, queries, sleeps) work and show progress; Ctrl-C cancels the running
+-- line, or the line being typed, and never the session; Ctrl-D leaves. Expressions print without
+-- `return`; tables and resources print nested with sorted keys and null shown. `client` is the
+-- default client (configured like scripts; --local points it at an embedded emulator).
+local core = require "lakebase.core"
+local sched = require "lakebase.sched"
+local errors = require "lakebase.errors"
+local redact = require "lakebase.redact"
+local json = require "lakebase.json"
+
+local M = {}
+
+-- Pretty printing -----------------------------------------------------------------------------
+
+local function key_text(k)
+  if type(k) == "string" and k:match("^[%a_][%w_]*$") then return k end
+  return "[" .. (type(k) == "string" and string.format("%q", k) or tostring(k)) .. "]"
+end
+
+local function show(v, indent, seen, depth)
+  if v == json.null then return "null" end
+  local t = type(v)
+  if t == "string" then return string.format("%q", v):gsub("\\\n", "\\n") end
+  if t ~= "table" then return tostring(v) end
+  local mt = getmetatable(v)
+  if mt and mt.__tostring and not mt.__index then return tostring(v) end
+  if seen[v] then return "<cycle>" end
+  if depth > 6 then return "{...}" end
+  seen[v] = true
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b)
+    local ta, tb = type(a), type(b)
+    if ta ~= tb then return ta < tb end
+    if ta == "number" or ta == "string" then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  local name = mt and mt.__name
+  if #keys == 0 then
+    seen[v] = nil
+    return (name and (name .. " ") or "") .. "{}"
+  end
+  local inner = indent .. "  "
+  local parts = {}
+  local n = #v
+  for _, k in ipairs(keys) do
+    local shown = show(v[k], inner, seen, depth + 1)
+    if math.type(k) == "integer" and k >= 1 and k <= n then
+      parts[#parts + 1] = inner .. shown
+    else
+      parts[#parts + 1] = inner .. key_text(k) .. " = " .. shown
+    end
+  end
+  seen[v] = nil
+  return (name and (name .. " ") or "") .. "{\n" .. table.concat(parts, ",\n") .. "\n" .. indent .. "}"
+end
+
+--- Text for a value, as the REPL prints it.
+function M.show(v) return redact.text(show(v, "", {}, 0)) end
+
+-- Completion ----------------------------------------------------------------------------------
+
+-- The fields a value offers: its own keys, then those of its metatable's __index tables.
+local function fields_of(v, out)
+  local depth = 0
+  while type(v) == "table" and depth < 5 do
+    for k in pairs(v) do if type(k) == "string" then out[k] = out[k] or rawget(v, k) end end
+    local mt = getmetatable(v)
+    v = mt and type(mt.__index) == "table" and mt.__index or nil
+    depth = depth + 1
+  end
+  return out
+end
+
+--- Candidates completing `text` (such as "lakebase.sl" or "client:get_p") from the globals.
+function M.complete(text)
+  local path, sep, partial = text:match("^(.*)([.:])([%w_]*)$")
+  local base
+  if path then
+    base = _G
+    for part in path:gmatch("[^.:]+") do
+      if type(base) ~= "table" then return {} end
+      base = fields_of(base, {})[part]
+    end
+    if type(base) ~= "table" then return {} end
+  else
+    partial, path, sep, base = text, "", "", _G
+  end
+  local out = {}
+  for k, val in pairs(fields_of(base, {})) do
+    if k:sub(1, #partial) == partial and k:match("^[%a_][%w_]*$") and (sep ~= ":" or type(val) == "function") then
+      out[#out + 1] = path .. sep .. k .. (type(val) == "function" and "(" or "")
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+-- Reading -------------------------------------------------------------------------------------
+
+local function read_line(prompt)
+  core.repl_prompt(prompt)
+  while true do
+    local line = core.repl_feed()
+    if line ~= nil then return line end
+    local ok, err = pcall(sched.wait, core.watch(0, "r"))
+    if not ok then error(err, 0) end
+  end
+end
+
+-- Compiles the input: as an expression first (printed), then as statements. Returns the chunk,
+-- or nil and "incomplete" when more lines are needed, or nil and the syntax error.
+local function compile(src)
+  local chunk = load("return " .. src, "=stdin", "t")
+  if chunk then return chunk end
+  local err
+  chunk, err = load(src, "=stdin", "t")
+  if chunk then return chunk end
+  if err:match("<eof>$") then return nil, "incomplete" end
+  return nil, err
+end
+
+--- Runs the REPL until end of input. opts.history: the history file.
+function M.run(opts)
+  opts = opts or {}
+  local lb = require "lakebase"
+  local ok, client = pcall(lb.default_client)
+  _G.client = ok and client or nil
+  io.stdout:write("lakebase ", lb.version, " — Lua 5.4 on an event loop. Ctrl-C cancels a line, Ctrl-D quits.\n")
+  if ok then
+    io.stdout:write("`client` is ready for ", client.host, ".\n")
+  else
+    io.stdout:write("No workspace configured (", tostring(client):gsub("^[^\n:]+%.lua:%d+: ", ""), ");\n",
+      "use lakebase.client{...}, or start with --local for an embedded emulator.\n")
+  end
+  local running  -- the task of the line being run
+  local buffer   -- the lines of an unfinished statement
+  sched.on_signal = function(sig)
+    if sig ~= "SIGINT" then return false end
+    if running then
+      running:cancel("interrupted by SIGINT")
+    else  -- at the prompt: drop what was typed and start over
+      buffer = nil
+      core.repl_interrupt()
+      core.repl_prompt("> ")
+    end
+    return true
+  end
+  core.repl_open(opts.history, M.complete)
+  local closer <close> = setmetatable({}, { __close = function()
+    sched.on_signal = nil
+    core.repl_close()
+  end })
+  while true do
+    local line = read_line(buffer and ">> " or "> ")
+    if line == false then
+      io.stdout:write("\n")
+      break
+    end
+    do
+      buffer = buffer and (buffer .. "\n" .. line) or line
+      local chunk, err = compile(buffer)
+      if chunk or err ~= "incomplete" then
+        buffer = nil
+        if not chunk then
+          io.stdout:write(err, "\n")
+        else
+          running = sched.spawn(chunk)
+          local res = table.pack(pcall(running.join, running))
+          running = nil
+          if not res[1] then
+            local e = res[2]
+            if errors.is(e, "cancelled") then
+              io.stdout:write("cancelled\n")
+            else
+              io.stdout:write("error: ", redact.text(tostring(e)), "\n")
+            end
+          else
+            for i = 2, res.n do io.stdout:write(M.show(res[i]), "\n") end
+          end
+        end
+      end
+    end
+  end
+end
+
+return M

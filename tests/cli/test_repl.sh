@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The REPL driven through a pseudo-terminal (script(1)): expressions printed without return,
+# tables pretty-printed, multi-line input, tab completion, history across restarts (file mode
+# 0600), a wait that completes, Ctrl-C cancelling a long wait without ending the session, Ctrl-D,
+# and --local with a ready client.
+set -u
+LB=${1:?usage: test_repl.sh PATH_TO_LAKEBASE}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+export HOME=$tmp
+touch "$tmp/err"
+
+# session ARGS... : feeds the input steps on stdin (each "sleep S" or text for printf) to
+# `lakebase ARGS` under a pseudo-terminal; the terminal's output goes to $tmp/out.
+session() {
+  local steps=$1; shift
+  local start=$(date +%s)
+  bash -c "$steps" | timeout 60 script -qec "$(printf '%q ' "$LB" "$@")" /dev/null | tr -d '\r' >"$tmp/out"
+  echo $? >"$tmp/rc"
+  echo $(( $(date +%s) - start )) >"$tmp/took"
+}
+
+session "sleep 0.5; printf 'x = 40 + 2\nx\n'; sleep 0.3
+  printf '{b = lakebase.json.null, a = {1, 2}}\n'; sleep 0.3
+  printf 'for i = 1, 2 do\nprint(\"line \" .. i)\nend\n'; sleep 0.3
+  printf 'lakebase.sle\t'; sleep 0.3; printf '0.2) return \"slept\"\n'; sleep 0.8
+  printf 'lakebase.sleep(30)\n'; sleep 1; printf '\003'; sleep 0.5
+  printf 'print(\"alive \" .. x)\n'; sleep 0.3
+  printf 'print(\"from history \" .. 6 * 7)\n'; sleep 0.3; printf '\004'" repl
+check "an expression prints without return" bash -c "grep -q '^42$' $tmp/out"
+check "tables print nested with sorted keys and null" bash -c "tr -d ' \n' <$tmp/out | grep -q '{a={1,2},b=null}'"
+check "multi-line input runs once complete" bash -c "grep -q '^>> end' $tmp/out && grep -q '^line 2$' $tmp/out"
+check "a wait completes and prints its result" bash -c "grep -q '^\"slept\"$' $tmp/out"
+check "Ctrl-C cancels the running line" grep -q 'cancelled' "$tmp/out"
+check "and the session goes on" bash -c "grep -q '^alive 42$' $tmp/out"
+check "Ctrl-D ends it with status 0, well before the 30 s wait" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \$(cat $tmp/took) -lt 20 ]"
+check "tab completion completed lakebase.sle to lakebase.sleep(" grep -q '^lakebase.sleep(0.2)' "$tmp/.lakebase_history"
+check "the history file is private" bash -c "[ \$(stat -c %a $tmp/.lakebase_history) = 600 ]"
+
+session "sleep 0.5; printf '\033[A'; sleep 0.3; printf '\n'; sleep 0.5; printf '\004'" repl
+check "history survives a restart (up-arrow recalls the last line)" bash -c "grep -q '^from history 42$' $tmp/out"
+
+session "sleep 0.5; printf 'abc'; sleep 0.3; printf '\003'; sleep 0.5; printf '1 + 1\n'; sleep 0.3; printf '\004'" repl
+check "Ctrl-C at the prompt drops the typed line" bash -c "grep -q '^2$' $tmp/out && ! grep -q 'abc1' $tmp/out"
+
+session "sleep 1; printf 'client:create_project(\"repl\", {}):wait().name\n'; sleep 12; printf '\004'" --local
+check "--local opens a REPL with a ready client" bash -c "grep -q 'client. is ready for http://127.0.0.1' $tmp/out && grep -q '\"projects/repl\"$' $tmp/out"
+
+echo 'print("piped " .. 1 + 1)' | "$LB" >"$tmp/out" 2>&1
+check "piped input that is not a terminal runs as a script" bash -c "grep -q '^piped 2$' $tmp/out"
+
+finish
