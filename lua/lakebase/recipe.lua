@@ -29,7 +29,7 @@ function M.search_path()
   return dirs
 end
 
-local function file_exists(path)
+function M.file_exists(path)
   local f = io.open(path, "rb")
   if f then f:close() return true end
   return false
@@ -71,7 +71,7 @@ local function environment(dir)
     if not dir then return require(name) end
     if cache[name] == nil then
       local path = dir .. "/" .. name:gsub("%.", "/") .. ".lua"
-      if not file_exists(path) then return require(name) end
+      if not M.file_exists(path) then return require(name) end
       local chunk, err = loadfile(path, "t", env)
       if not chunk then error(err, 2) end
       cache[name] = chunk(name) or true
@@ -79,6 +79,18 @@ local function environment(dir)
     return cache[name]
   end
   return env
+end
+
+--- Loads the recipe file at `path` (NAME.lua, or DIR/recipe.lua with helper modules in DIR).
+function M.load_file(path)
+  local rdir = path:match("^(.*)/recipe%.lua$")
+  local chunk, err = loadfile(path, "t", environment(rdir))
+  if not chunk then error("cannot load recipe " .. path .. ": " .. err, 0) end
+  local ok, def = pcall(chunk)
+  if not ok then error("recipe " .. path .. " failed to load: " .. tostring(def), 0) end
+  def = check(def, path)
+  def.source = path
+  return def
 end
 
 --- Finds and loads recipe `name`; returns the definition (with .source), or raises a message.
@@ -105,16 +117,7 @@ function M.load(name)
   for _, dir in ipairs(M.search_path()) do
     for _, path in ipairs { dir .. "/" .. name .. ".lua", dir .. "/" .. name .. "/recipe.lua" } do
       tried[#tried + 1] = path
-      if file_exists(path) then
-        local rdir = path:match("^(.*)/recipe%.lua$")
-        local chunk, err = loadfile(path, "t", environment(rdir))
-        if not chunk then error("cannot load recipe " .. path .. ": " .. err, 0) end
-        local ok, def = pcall(chunk)
-        if not ok then error("recipe " .. path .. " failed to load: " .. tostring(def), 0) end
-        def = check(def, path)
-        def.source = path
-        return def
-      end
+      if M.file_exists(path) then return M.load_file(path) end
     end
   end
   error("no recipe named '" .. name .. "' (built-in: " .. table.concat(M.BUILTIN, ", ") .. "; looked in " ..

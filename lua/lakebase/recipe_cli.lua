@@ -11,6 +11,9 @@ usage: lakebase [options] recipe list [-o json]       the recipes on the search 
        lakebase [options] recipe info NAME            a recipe's parameters and help
        lakebase [options] recipe run NAME [--dry-run] [--PARAM VALUE | --PARAM=VALUE | --FLAG | --no-FLAG]...
        lakebase recipe new NAME                       a skeleton recipe and its test in ./recipes/NAME/
+       lakebase recipe pack SOURCE [-o FILE]           one checksummed file, NAME-VERSION.lbrecipe, from a
+                                                      recipe file, directory or name
+       lakebase recipe install FILE                   check a package and add it to ~/.lakebase/recipes
 
 Search path: built-in recipes, ./recipes, ~/.lakebase/recipes, then LAKEBASE_RECIPE_PATH
 (directories separated by ':'). A recipe is NAME.lua or NAME/recipe.lua.
@@ -134,6 +137,25 @@ function M.run(argv, i)
     return sub == nil and 2 or 0
   end
   if sub == "new" then return new_recipe(argv[i + 1]) end
+  if sub == "pack" or sub == "install" then
+    local target = argv[i + 1]
+    if not target then
+      io.stderr:write("lakebase recipe ", sub, ": needs ", sub == "pack" and "a SOURCE" or "a FILE", "\n")
+      return 2
+    end
+    local packer = require "lakebase.recipe_pack"
+    local ok, a, b, c = pcall(function()
+      if sub == "pack" then return packer.pack(target, argv[i + 2] == "-o" and argv[i + 3] or nil) end
+      return packer.install(target)
+    end)
+    if not ok then
+      io.stderr:write("lakebase recipe ", sub, ": ", tostring(a), "\n")
+      return 1
+    end
+    if sub == "pack" then io.stdout:write("packed ", b.name, " ", b.version, " into ", a, " (sha256 ", c, ")\n")
+    else io.stdout:write("installed ", a.name, " ", a.version, " into ", a.source:match("^(.*)/recipe%.lua$"), "\n") end
+    return 0
+  end
   if sub == "list" then
     local items = recipe.list()
     if argv[i + 1] == "-o" and argv[i + 2] == "json" then

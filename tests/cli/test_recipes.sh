@@ -85,6 +85,23 @@ check "user recipes are listed with their source" bash -c "grep -q '^greet  *2.1
 run recipe run greet --who world --times 9
 check "ranges are checked" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--times must be at most 3' $tmp/err"
 
+# Packaging: pack -> install -> run, and refusals.
+run recipe pack "$tmp/myrecipes/greet" -o "$tmp/greet.lbrecipe"
+check "pack writes one checksummed file" bash -c "[ \$(cat $tmp/rc) = 0 ] && head -1 $tmp/greet.lbrecipe | grep -q '^lakebase-recipe-pack 1$' && grep -q '^sha256 [0-9a-f]\{64\}$' $tmp/greet.lbrecipe"
+rm -rf "$tmp/myrecipes/greet"
+run recipe install "$tmp/greet.lbrecipe"
+check "install adds it to ~/.lakebase/recipes" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ -f $HOME/.lakebase/recipes/greet/recipe.lua ] && [ -f $HOME/.lakebase/recipes/greet/words.lua ]"
+run recipe run greet --who packages
+check "the installed recipe runs, helper module included" bash -c "grep -q '^hello, packages$' $tmp/out"
+sed 's/hello, /HELLO, /' "$tmp/greet.lbrecipe" >"$tmp/tampered.lbrecipe"
+run recipe install "$tmp/tampered.lbrecipe"
+check "a tampered package is refused" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'checksum does not match' $tmp/err"
+sed 's/^version 2.1.0$/version 9.9.9/' "$tmp/greet.lbrecipe" >"$tmp/mismatch.lbrecipe"
+run recipe install "$tmp/mismatch.lbrecipe"
+check "a package whose header does not match its recipe is refused" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'says greet 9.9.9 but its recipe is greet 2.1.0' $tmp/err"
+run recipe run greet --who still
+check "and the installed recipe is untouched" bash -c "grep -q '^hello, still$' $tmp/out"
+
 run recipe new nightly
 check "recipe new writes a skeleton and a test" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ -f recipes/nightly/recipe.lua ] && [ -f recipes/nightly/test.lua ]"
 run recipe new nightly
