@@ -14,7 +14,9 @@
 --
 -- Recipes load in their own environment (their globals do not leak) and are found, in order, in
 -- the built-in set, ./recipes, ~/.lakebase/recipes and the directories of LAKEBASE_RECIPE_PATH,
--- as NAME.lua or NAME/recipe.lua (a directory may hold helper modules, loaded with ctx.require).
+-- as NAME.lua or NAME/recipe.lua (a directory may hold helper modules, loaded with require), and
+-- last as the Lua module lakebase_recipes.NAME on package.path (how a LuaRocks rock installs one:
+-- build.modules = { ["lakebase_recipes.NAME"] = "recipe.lua" }).
 local M = {}
 
 M.BUILTIN = { "ci-branch", "credentials", "pitr-branch", "prune-branches", "scale-compute" }
@@ -120,6 +122,9 @@ function M.load(name)
       if M.file_exists(path) then return M.load_file(path) end
     end
   end
+  -- Installed as a Lua module (a LuaRocks rock): lakebase_recipes.NAME on package.path.
+  local module_path = package.searchpath("lakebase_recipes." .. name:gsub("-", "_"), package.path)
+  if module_path then return M.load_file(module_path) end
   error("no recipe named '" .. name .. "' (built-in: " .. table.concat(M.BUILTIN, ", ") .. "; looked in " ..
     table.concat(M.search_path(), ", ") .. ")", 0)
 end
@@ -142,6 +147,14 @@ function M.list()
       local rel = path:sub(#dir + 2)
       local name = rel:match("^([^/]+)%.lua$") or rel:match("^([^/]+)/recipe%.lua$")
       if name then add(name) end
+    end
+  end
+  -- Rocks: lakebase_recipes/*.lua under each package.path directory.
+  for template in package.path:gmatch("[^;]+") do
+    local base = template:match("^(.*)/%?%.lua$")
+    if base then
+      local r = require("lakebase.process").exec { "find", base .. "/lakebase_recipes", "-maxdepth", "1", "-name", "*.lua" }
+      for path in r.stdout:gmatch("[^\n]+") do add((path:match("([^/]+)%.lua$"):gsub("_", "-"))) end
     end
   end
   table.sort(out, function(a, b) return a.name < b.name end)

@@ -102,6 +102,17 @@ check "a package whose header does not match its recipe is refused" bash -c "[ \
 run recipe run greet --who still
 check "and the installed recipe is untouched" bash -c "grep -q '^hello, still$' $tmp/out"
 
+# A recipe installed as a Lua module, as a LuaRocks rock installs it (lakebase_recipes.NAME).
+mkdir -p "$tmp/rocktree/lakebase_recipes"
+cat >"$tmp/rocktree/lakebase_recipes/rock_hello.lua" <<'LUA'
+return { name = "rock-hello", version = "0.3.0", description = "From a rock", params = {},
+  run = function(ctx) ctx.print("hello from a rock") end }
+LUA
+LUA_PATH="$tmp/rocktree/?.lua;;" "$LB" recipe run rock-hello >"$tmp/out" 2>"$tmp/err"
+check "a recipe on package.path (a rock) runs" bash -c "grep -q '^hello from a rock$' $tmp/out"
+LUA_PATH="$tmp/rocktree/?.lua;;" "$LB" recipe list >"$tmp/out" 2>"$tmp/err"
+check "and is listed" bash -c "grep -q '^rock-hello  *0.3.0 *From a rock' $tmp/out"
+
 run recipe new nightly
 check "recipe new writes a skeleton and a test" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ -f recipes/nightly/recipe.lua ] && [ -f recipes/nightly/test.lua ]"
 run recipe new nightly
