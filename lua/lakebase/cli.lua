@@ -143,6 +143,23 @@ local function run_chunk(chunk, args)
   return exit_code_of(task, signal)
 end
 
+local function default_client() return require("lakebase").default_client() end
+
+-- Subcommands other than `emulator`: each returns an exit status and runs as the main task, like
+-- a script, with its registered cleanups and, under --local, the embedded emulator.
+local COMMANDS = {
+  auth = function(rest, flags) return require("lakebase.auth.command").run(rest, 2, flags) end,
+  postgres = function(rest) return require("lakebase.postgres_cli").run(rest, 2, default_client) end,
+  api = function(rest) return require("lakebase.postgres_cli").api(rest, 2, default_client) end,
+  recipe = function(rest) return require("lakebase.recipe_cli").run(rest, 2) end,
+  repl = function()
+    local home = os.getenv("HOME")
+    local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")
+    require("lakebase.repl").run { history = history }
+    return 0
+  end,
+}
+
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
 function M.main(argv)
   local i, code, local_mode, seen_run = 1, nil, false, false
@@ -193,14 +210,6 @@ function M.main(argv)
   end
   require("lakebase").config = auth_flags
 
-  if not code and not seen_run and rest[1] == "auth" then
-    install_globals(argv[0], "auth", {})
-    return run_chunk(function()
-      local status = require("lakebase.auth.command").run(rest, 2, auth_flags)
-      if status ~= 0 then error(errors.exit(status), 0) end
-    end, {})
-  end
-
   if not code and not seen_run and rest[1] == "emulator" then
     local command = require "lakebase.emulator.command"
     local opts, perr = command.parse(rest, 2)
@@ -210,35 +219,14 @@ function M.main(argv)
     return run_chunk(command.run, { opts })
   end
 
-  local want_repl = not code and not seen_run and (rest[1] == "repl"
-    or (rest[1] == nil and require("lakebase.core").isatty(0)))
-  if want_repl then
-    install_globals(argv[0], "repl", {})
-    local home = os.getenv("HOME")
-    local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")
-    local chunk = with_cleanup(function() require("lakebase.repl").run { history = history } end)
-    if local_mode then chunk = with_local_emulator(chunk) end
-    return run_chunk(chunk, {})
-  end
-
-  if not code and not seen_run and rest[1] == "recipe" then
-    install_globals(argv[0], "recipe", {})
+  local name = not code and not seen_run and rest[1]
+  if name == nil and not code and not seen_run and require("lakebase.core").isatty(0) then name = "repl" end
+  if COMMANDS[name] then
+    install_globals(argv[0], name, {})
     local chunk = with_cleanup(function()
-      local status = require("lakebase.recipe_cli").run(rest, 2)
+      local status = COMMANDS[name](rest, auth_flags)
       if status ~= 0 then error(errors.exit(status), 0) end
     end)
-    if local_mode then chunk = with_local_emulator(chunk) end
-    return run_chunk(chunk, {})
-  end
-
-  if not code and not seen_run and (rest[1] == "postgres" or rest[1] == "api") then
-    local pcli = require "lakebase.postgres_cli"
-    local entry = rest[1] == "postgres" and pcli.run or pcli.api
-    install_globals(argv[0], rest[1], {})
-    local chunk = function()
-      local status = entry(rest, 2, function() return require("lakebase").default_client() end)
-      if status ~= 0 then error(errors.exit(status), 0) end
-    end
     if local_mode then chunk = with_local_emulator(chunk) end
     return run_chunk(chunk, {})
   end

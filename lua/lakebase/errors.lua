@@ -43,5 +43,12 @@ function M.exit(code)
   return M.new { kind = "exit", message = "exit " .. tostring(code), code = code }
 end
 
+--- `err` as one line for people: tostring, without the "file.lua:12: " a plain error() adds.
+function M.message(err)
+  local s = tostring(err)
+  if type(err) == "string" then s = s:gsub("^[^\n:]+%.lua:%d+: ", "") end
+  return s
+end
+
 M.Error = Error
 return M

@@ -81,4 +81,16 @@ function M.request(opts)
   return status, parsed, body
 end
 
+--- `t` as a query string or form body: keys sorted, values percent-encoded (letters, digits and
+-- "-._~*," are left as they are, so update masks stay readable). "" for nil or an empty table.
+function M.query(t)
+  local keys, parts = {}, {}
+  for k in pairs(t or {}) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    parts[#parts + 1] = k .. "=" .. tostring(t[k]):gsub("[^%w%-._~*,]", function(c) return string.format("%%%02X", c:byte()) end)
+  end
+  return table.concat(parts, "&")
+end
+
 return M

@@ -49,19 +49,6 @@ local function command_help(cmd)
   return table.concat(lines, "\n") .. "\n"
 end
 
---- "90s", "20m", "1h30m", "1.5s", "250ms" or a plain number of seconds -> seconds, or nil.
-function M.parse_duration(s)
-  if s:match("^%d+%.?%d*$") then return tonumber(s) end
-  local total, rest = 0, s
-  local units = { h = 3600, m = 60, s = 1, ms = 0.001 }
-  while rest ~= "" do
-    local n, unit, tail = rest:match("^(%d+%.?%d*)(m?[hms])(.*)$")
-    if not n or not units[unit] then return nil end
-    total, rest = total + tonumber(n) * units[unit], tail
-  end
-  return total > 0 and total or nil
-end
-
 local function read_json_arg(v)
   local text = v
   if v:sub(1, 1) == "@" then
@@ -107,8 +94,8 @@ local function parse(cmd, argv, i)
         a.json = body
       elseif flag == "timeout" then
         local v = value()
-        a.timeout = M.parse_duration(v)
-        if not a.timeout then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
+        a.timeout = require("lakebase.api.validate").human_duration(v)
+        if not a.timeout or a.timeout <= 0 then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
       elseif flag == "page_size" then
         local v = value()
         a.page_size = math.tointeger(tonumber(v))
@@ -186,9 +173,7 @@ local function output(cmd, a, result)
 end
 
 local function fail(err)
-  local msg = tostring(err)
-  if type(err) == "string" then msg = msg:gsub("^[^\n:]+%.lua:%d+: ", "") end  -- no source positions
-  io.stderr:write("Error: ", msg, "\n")
+  io.stderr:write("Error: ", errors.message(err), "\n")
   return 1
 end
 
@@ -229,7 +214,7 @@ function M.run(argv, i, get_client)
       io.stderr:write("lakebase postgres ", name, ": ", result.usage, "\n")
       return 2
     end
-    if type(result) == "string" then result = result:gsub("^[^\n:]+%.lua:%d+: ", "") end
+    if type(result) == "string" then result = errors.message(result) end
     if type(result) == "string" and result:match("^bad argument") then
       io.stderr:write("lakebase postgres ", name, ": ", (result:gsub("^bad argument #%d+ to '[^']+' %((.*)%)$", "%1")), "\n")
       return 2
@@ -272,9 +257,7 @@ function M.api(argv, i, get_client)
     return 2
   end
   local base, query = path:match("^([^?]*)%??(.*)$")
-  local q = {}
-  local function unescape(x) return (x:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)) end
-  for k, v in query:gmatch("([^&=]+)=?([^&]*)") do q[unescape(k)] = unescape(v) end
+  local q = require("lakebase.httpd").parse_query(query)
   local ok, result = pcall(function() return get_client():request(method:upper(), base, q, body) end)
   if not ok then
     if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end

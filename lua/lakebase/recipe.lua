@@ -161,22 +161,6 @@ function M.list()
   return out
 end
 
-local DURATION = { s = 1, m = 60, h = 3600, d = 86400 }
-
---- Parses "90s", "15m", "2h", "7d", "1h30m" or a plain number of seconds; nil when invalid.
-function M.parse_duration(s)
-  if type(s) == "number" then return s >= 0 and s or nil end
-  if type(s) ~= "string" then return nil end
-  if s:match("^%d+%.?%d*$") then return tonumber(s) end
-  local total, rest = 0, s
-  while rest ~= "" do
-    local n, unit, tail = rest:match("^(%d+%.?%d*)([smhd])(.*)$")
-    if not n then return nil end
-    total, rest = total + tonumber(n) * DURATION[unit], tail
-  end
-  return total
-end
-
 local function convert(p, v)
   local shown = type(v) == "string" and ("'" .. v .. "'") or tostring(v)
   if p.type == "string" then
@@ -193,7 +177,7 @@ local function convert(p, v)
     if v == false or v == "false" or v == "no" or v == "0" then return false end
     return nil, "must be true or false, got " .. shown
   elseif p.type == "duration" then
-    local d = M.parse_duration(v)
+    local d = require("lakebase.api.validate").human_duration(v)
     if not d then return nil, "must be a duration such as 90s, 15m, 2h or 7d, got " .. shown end
     return d
   elseif p.type == "enum" then

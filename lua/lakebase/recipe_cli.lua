@@ -195,7 +195,7 @@ function M.run(argv, i)
   local lb = require "lakebase"
   local cok, client = pcall(lb.default_client)
   if not cok then
-    io.stderr:write("Error: ", (tostring(client):gsub("^[^\n:]+%.lua:%d+: ", "")), "\n")
+    io.stderr:write("Error: ", require("lakebase.errors").message(client), "\n")
     return 1
   end
   local ctx = { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = lb, recipe = def,

@@ -131,7 +131,7 @@ function M.run(opts)
   if ok then
     io.stdout:write("`client` is ready for ", client.host, ".\n")
   else
-    io.stdout:write("No workspace configured (", tostring(client):gsub("^[^\n:]+%.lua:%d+: ", ""), ");\n",
+    io.stdout:write("No workspace configured (", errors.message(client), ");\n",
       "use lakebase.client{...}, or start with --local for an embedded emulator.\n")
   end
   local running  -- the task of the line being run

@@ -392,6 +392,28 @@ function M.cancel_all(reason)
   for t in pairs(live) do t:cancel(reason) end
 end
 
+--- Single-flight: returns run(key, fn). While fn runs for a key, other callers with that key wait
+-- for it and get its results, or its error, instead of running fn again.
+function M.single_flight()
+  local pending = {}
+  return function(key, fn)
+    local ev = pending[key]
+    if ev then
+      ev:wait()
+      if not ev.ok then error(ev.err, 0) end
+      return table.unpack(ev.res, 1, ev.res.n)
+    end
+    ev = M.event()
+    pending[key] = ev
+    local res = table.pack(pcall(fn))
+    pending[key] = nil
+    ev.ok, ev.err, ev.res = res[1], res[2], table.pack(table.unpack(res, 2, res.n))
+    ev:fire()
+    if not ev.ok then error(ev.err, 0) end
+    return table.unpack(ev.res, 1, ev.res.n)
+  end
+end
+
 --- Seconds cleanups get after SIGINT/SIGTERM before the host gives up on them
 -- (LAKEBASE_CLEANUP_GRACE, default 300).
 M.cleanup_grace = tonumber(os.getenv("LAKEBASE_CLEANUP_GRACE") or "") or 300

@@ -20,6 +20,14 @@ local function dead(pid)
   return state == "Z"
 end
 
+-- Gives a signalled process up to a second to be gone.
+local function wait_dead(pid)
+  for _ = 1, 100 do
+    if dead(pid) then return end
+    lb.sleep(0.01)
+  end
+end
+
 -- The pid a child wrote to `path` (the child runs `echo $$ > path` first).
 local function read_pidfile(path)
   for _ = 1, 500 do
@@ -229,10 +237,7 @@ T.test("spawn: kill sends signals and a dead process is not signalled", function
   os.remove(pidfile)
   T.eq(g:kill("KILL"), true, "kill the group")
   T.eq(select(2, g:wait()), "KILL", "the leader was killed")
-  for _ = 1, 100 do
-    if dead(grandchild) then break end
-    lb.sleep(0.01)
-  end
+  wait_dead(grandchild)
   T.ok(dead(grandchild), "the rest of the group was killed too")
 end)
 
@@ -249,10 +254,7 @@ T.test("pdeathsig: the child is signalled when lakebase itself dies", function()
   T.ok(not dead(pid), "the grandchild runs")
   inner:kill("KILL")
   T.eq(select(2, inner:wait()), "KILL", "the inner lakebase was killed")
-  for _ = 1, 100 do
-    if dead(pid) then break end
-    lb.sleep(0.01)
-  end
+  wait_dead(pid)
   T.ok(dead(pid), "its child got SIGKILL too")
   T.raises(function() process.spawn { "true", pdeathsig = "NOPE" } end,
     'pdeathsig must be a signal name.*got "NOPE"', "bad pdeathsig")

@@ -26,8 +26,9 @@ Client.__name = "lakebase.Client"
 
 function Client:__tostring() return "lakebase.Client(" .. self.host .. ")" end
 
+--- A workspace host as a URL: https:// added when no scheme is given, trailing slashes removed.
 local function normalize_host(h)
-  if not h:match("^https?://") then h = "https://" .. h end
+  if not h:match("^%a[%w+.-]*://") then h = "https://" .. h end
   return (h:gsub("/+$", ""))
 end
 M.normalize_host = normalize_host
@@ -59,16 +60,8 @@ function M.new(opts)
 end
 
 local function query_string(q)
-  if not q then return "" end
-  local keys = {}
-  for k in pairs(q) do keys[#keys + 1] = k end
-  table.sort(keys)
-  local parts = {}
-  for _, k in ipairs(keys) do
-    local v = tostring(q[k]):gsub("[^%w%-._~*,]", function(c) return string.format("%%%02X", c:byte()) end)
-    parts[#parts + 1] = k .. "=" .. v
-  end
-  return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
+  local s = http.query(q)
+  return s ~= "" and ("?" .. s) or ""
 end
 
 local function api_error(method, path, status, body, headers)
@@ -282,30 +275,13 @@ function Client:database_credential(endpoint)
   local name = type(endpoint) == "table" and endpoint.name or endpoint
   if type(name) ~= "string" then error("bad argument #1 to 'database_credential' (endpoint name expected)", 2) end
   local entry = self._credentials[name]
-  while true do
-    if entry and entry.cred and entry.expires - os.time() > 120 then return entry.cred end
-    if entry and entry.pending then
-      local ev = entry.pending
-      ev:wait()
-      if ev.err then error(ev.err, 0) end
-    else
-      local ev = sched.event()
-      entry = { pending = ev }
-      self._credentials[name] = entry
-      local ok, cred = pcall(self.generate_database_credential, self, name)
-      entry.pending = nil
-      if ok then
-        entry.cred = cred
-        entry.expires = validate.timestamp(cred.expire_time) or (os.time() + 300)
-      else
-        ev.err = cred
-        self._credentials[name] = nil
-      end
-      ev:fire()
-      if not ok then error(cred, 0) end
-    end
-    entry = self._credentials[name]
-  end
+  if entry and entry.expires - os.time() > 120 then return entry.cred end
+  self._minting = self._minting or sched.single_flight()
+  return self._minting(name, function()
+    local cred = self:generate_database_credential(name)
+    self._credentials[name] = { cred = cred, expires = validate.timestamp(cred.expire_time) or (os.time() + 300) }
+    return cred
+  end)
 end
 
 --- Drops the cached credential of an endpoint (after the server refused it).

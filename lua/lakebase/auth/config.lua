@@ -50,11 +50,7 @@ local function shown_path(path, env)
   return path
 end
 
---- Normalises a workspace host: a scheme is added when missing (https), trailing slashes go.
-function M.normalize_host(h)
-  if not h:match("^%a[%w+.-]*://") then h = "https://" .. h end
-  return (h:gsub("/+$", ""))
-end
+M.normalize_host = require("lakebase.api.client").normalize_host
 
 local function fail(msg) error({ auth_config = msg }, 0) end
 

@@ -23,14 +23,7 @@ local function auth_error(msg)
   return errors.new { kind = "auth", message = msg, retryable = false }
 end
 
-local function form(t)
-  local parts = {}
-  for k, v in pairs(t) do
-    parts[#parts + 1] = k .. "=" .. tostring(v):gsub("[^%w%-._~]", function(c) return string.format("%%%02X", c:byte()) end)
-  end
-  table.sort(parts)
-  return table.concat(parts, "&")
-end
+local form = http.query
 
 -- Seconds before expiry at which a token is replaced: a fifth of its life, at most a minute.
 local function margin(lifetime) return math.min(60, math.max(0, lifetime) * 0.2) end
@@ -38,25 +31,16 @@ local function margin(lifetime) return math.min(60, math.max(0, lifetime) * 0.2)
 --- A provider that keeps one token, fetched by `fetch()` -> token, lifetime_seconds.
 local function cached(label, fetch)
   local p = { kind = label }
-  local token, fresh_until, pending
+  local token, fresh_until
+  local once = sched.single_flight()
   function p:authorization()
-    while not (token and core.now() < fresh_until) do
-      if pending then
-        local ev = pending
-        ev:wait()
-        if ev.err then error(ev.err, 0) end  -- the fetch they waited for failed: so do they
-      else
-        local ev = sched.event()
-        pending = ev
-        local ok, t, lifetime = pcall(fetch)
-        pending = nil
-        if not ok then ev.err = t end
-        ev:fire()
-        if not ok then error(t, 0) end
+    if not (token and core.now() < fresh_until) then
+      once("token", function()
+        local t, lifetime = fetch()
         redact.register(t)
         token, fresh_until = t, core.now() + lifetime - margin(lifetime)
         p.fetches = (p.fetches or 0) + 1
-      end
+      end)
     end
     return "Bearer " .. token
   end
