@@ -20,11 +20,7 @@ static int msghandler(lua_State *L) {
   return 1;
 }
 
-/* Protected main: argv in a table, then require("lakebase.cli").main(argv). [-0, +1] */
-static int pmain(lua_State *L) {
-  int argc = (int)lua_tointeger(L, 1);
-  char **argv = (char **)lua_touserdata(L, 2);
-  lb_loop *loop = (lb_loop *)lua_touserdata(L, 3);
+void lb_host_prepare(lua_State *L, lb_loop *loop) {
   luaL_openlibs(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushlightuserdata(L, loop);
@@ -34,7 +30,14 @@ static int pmain(lua_State *L) {
   lua_setfield(L, -2, "lakebase.core.cjson");
   lua_pop(L, 1);
   lb_loader_install(L);
+}
 
+/* Protected main: argv in a table, then require("lakebase.cli").main(argv). [-0, +1] */
+static int pmain(lua_State *L) {
+  int argc = (int)lua_tointeger(L, 1);
+  char **argv = (char **)lua_touserdata(L, 2);
+  lb_loop *loop = (lb_loop *)lua_touserdata(L, 3);
+  lb_host_prepare(L, loop);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "lakebase.cli");
   lua_call(L, 1, 1);

@@ -16,6 +16,7 @@
 #include "lfile.h"
 #include "lpg.h"
 #include "lrepl.h"
+#include "sha256.h"
 
 #define HANDLE_MT "lakebase.Handle"
 
@@ -177,6 +178,16 @@ static int c_isatty(lua_State *L) {
   return 1;
 }
 
+/* core.sha256(data) -> 64 lowercase hex digits */
+static int c_sha256(lua_State *L) {
+  size_t len;
+  const char *data = luaL_checklstring(L, 1, &len);
+  char hex[65];
+  lb_sha256_hex(data, len, hex);
+  lua_pushlstring(L, hex, 64);
+  return 1;
+}
+
 /* handle:cancel(): stops the work; a finished handle is left as it is. */
 static int h_cancel(lua_State *L) {
   lb_handle *h = check_handle(L, 1);
@@ -270,7 +281,8 @@ static const luaL_Reg handle_methods[] = {
 
 static const luaL_Reg core_funcs[] = {
   {"now", c_now}, {"timer", c_timer}, {"watch", c_watch}, {"http", c_http}, {"poll", c_poll},
-  {"pending", c_pending}, {"stats", c_stats}, {"isatty", c_isatty}, {NULL, NULL}
+  {"pending", c_pending}, {"stats", c_stats}, {"isatty", c_isatty}, {"sha256", c_sha256},
+  {NULL, NULL}
 };
 
 int lb_open_core(lua_State *L) {

@@ -8,14 +8,12 @@
 -- version do not match its header.
 local recipe = require "lakebase.recipe"
 local process = require "lakebase.process"
+local core = require "lakebase.core"
 
 local M = {}
 local MAGIC = "lakebase-recipe-pack 1"
 
-local function sha256(data)
-  local r = process.exec { "sha256sum", stdin = data, check = true }
-  return r.stdout:match("^(%x+)")
-end
+local sha256 = core.sha256
 
 local function read_all(path)
   local f, err = io.open(path, "rb")
@@ -85,11 +83,11 @@ function M.pack(source, out)
   return out, def, sum
 end
 
---- Parses and checks a package; returns header {name=, version=, sha256=} and files, or raises.
-function M.read(path)
-  local data = read_all(path)
+--- Parses and checks the text of a package (`where` names it in messages); returns header
+-- {name=, version=, sha256=} and files {path = content}, or raises a message.
+function M.parse(data, where)
   local head, payload = data:match("^(.-)\n\n(.*)$")
-  local bad = function(why) error(path .. " is not a valid recipe package: " .. why, 0) end
+  local bad = function(why) error(where .. " is not a valid recipe package: " .. why, 0) end
   if not head or head:match("^([^\n]*)") ~= MAGIC then bad("it does not start with '" .. MAGIC .. "'") end
   local h = {}
   for k, v in head:gmatch("\n(%w+) ([^\n]*)") do h[k] = v end
@@ -107,6 +105,9 @@ function M.read(path)
   if not files["recipe.lua"] then bad("it has no recipe.lua") end
   return h, files
 end
+
+--- Reads, parses and checks the package at `path` (see M.parse).
+function M.read(path) return M.parse(read_all(path), path) end
 
 --- Installs a package into `dir` (default ~/.lakebase/recipes). Returns the definition.
 function M.install(path, dir)

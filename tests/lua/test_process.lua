@@ -312,4 +312,16 @@ T.test("no zombies are left behind", function()
   T.eq(table.concat(zombies(), ", "), "", "zombie children")
 end)
 
+T.test("core.sha256 agrees with sha256sum on every padding boundary and a megabyte", function()
+  local sha256 = require("lakebase.core").sha256
+  local lengths = { 0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 1048576 }
+  for _, n in ipairs(lengths) do
+    local bytes = {}
+    for i = 1, math.min(n, 256) do bytes[i] = string.char((i * 37 + n) % 256) end
+    local data = string.rep(table.concat(bytes), math.ceil(n / 256)):sub(1, n)
+    local want = process.exec { "sha256sum", stdin = data, check = true }.stdout:match("^(%x+)")
+    T.eq(sha256(data), want, "sha256 of " .. n .. " bytes")
+  end
+end)
+
 T.run()
