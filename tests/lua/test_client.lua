@@ -147,5 +147,32 @@ T.test("a workflow against a service that keeps failing gives up with a clear er
   down:stop()
 end)
 
+T.test("answers of the wrong shape raise one clear error naming the request, not a Lua error", function()
+  local body = "5"
+  local server = lb.httpd.serve { handler = function() return 200, { ["Content-Type"] = "application/json" }, body end }
+  local bad = lb.client { host = "http://127.0.0.1:" .. server.port, token = "shape-token-0123456789", retry_timeout = 1 }
+  local cases = {
+    { "5", function() return bad:get("projects/p") end, "GET projects/p: the answer is not a JSON object" },
+    { '{"name": 5}', function() return bad:get("projects/p") end, "GET projects/p: the resource has no name" },
+    { '{"name": "projects/p", "spec": [1]}', function() return bad:get("projects/p") end,
+      "GET projects/p: spec is an array, expected an object" },
+    { '{"projects": {"a": 1}}', function() for _ in bad:projects() do end end, "GET projects: projects is not an array" },
+    { '{"projects": [{"uid": "x"}]}', function() for _ in bad:projects() do end end,
+      "GET projects: projects%[1%] has no name" },
+    { '{"projects": [], "next_page_token": 7}', function() for _ in bad:projects() do end end,
+      "next_page_token is a number, expected a string" },
+    { '{"name": "projects/p/operations/o", "done": "yes"}', function() return bad:wrap("project", { name = "projects/p" }):delete() end,
+      "DELETE projects/p: done is a string, expected a boolean" },
+    { '{"token": null}', function() return bad:generate_database_credential("projects/p/branches/b/endpoints/e") end,
+      "POST credentials: the answer has no credential token" },
+  }
+  for _, case in ipairs(cases) do
+    body = case[1]
+    local err = T.raises(case[2], case[3], case[1])
+    T.ok(lb.errors.is(err, "api") and not err.retryable, case[1] .. " gives a non-retryable api error")
+  end
+  server:close()
+end)
+
 T.run()
 emu:stop()

@@ -103,7 +103,8 @@ end)
 T.test("20 processes sleeping 0.5 s run concurrently", function()
   local fns = {}
   for i = 1, 20 do fns[i] = function() return lb.exec { "sleep", "0.5" }.code end end
-  local limit = host_exe():find("valgrind") and 2.5 or 1.5  -- forking under valgrind is slow
+  -- Forking under valgrind on a busy machine is slow: there, half the sequential time proves it.
+  local limit = host_exe():find("valgrind") and 5 or 1.5
   local t0 = lb.now()
   local codes = { lb.all(fns) }
   T.between(lb.now() - t0, 0.5, limit, "elapsed seconds (10 s if one after another)")

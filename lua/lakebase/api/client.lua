@@ -16,6 +16,7 @@ local schema = require "lakebase.api.schema"
 local retry = require "lakebase.api.retry"
 local resource = require "lakebase.api.resource"
 local operation = require "lakebase.api.operation"
+local shape = require "lakebase.api.shape"
 
 local M = {}
 local BASE = "/api/2.0/postgres/"
@@ -67,9 +68,9 @@ end
 local function api_error(method, path, status, body, headers)
   local decoded = json.decode(body or "")
   local code, message
-  if type(decoded) == "table" then
-    code = decoded.error_code
-    message = decoded.message
+  if type(decoded) == "table" then  -- fields of the wrong type are ignored, not trusted
+    code = type(decoded.error_code) == "string" and decoded.error_code or nil
+    message = type(decoded.message) == "string" and decoded.message or nil
   end
   return errors.new { kind = "api", status = status, error_code = code or ("HTTP_" .. status),
     message = redact.text(message or ("HTTP " .. status .. " from " .. method .. " " .. path)),
@@ -136,7 +137,7 @@ function Client:wrap(kind, body) return resource.wrap(self, kind, body) end
 --- Fetches the resource called `name`.
 function Client:get(name, kind)
   kind = kind or M.kind_of(name)
-  return self:wrap(kind, self:request("GET", name))
+  return self:wrap(kind, shape.resource(self:request("GET", name), "GET", name))
 end
 
 --- Lists children of `kind` under `parent` (nil for projects) as an iterator that fetches pages
@@ -152,7 +153,7 @@ function Client:list(parent, kind, opts)
       if page[i] then return self:wrap(kind, page[i]) end
       if finished then return nil end
       local q = { page_size = opts.page_size, page_token = token, show_deleted = opts.show_deleted and "true" or nil }
-      local body = self:request("GET", path, q)
+      local body = shape.page(self:request("GET", path, q), def.collection, "GET", path)
       page, i = body[def.collection] or {}, 0
       token = body.next_page_token
       if token == nil or token == "" then finished = true end
@@ -193,7 +194,8 @@ function Client:create(parent, kind, id, spec, opts)
     -- what we asked for, that is our resource.
     if status == 409 and err.error_code == "ALREADY_EXISTS" and id then
       local ok, found = pcall(self.request, self, "GET", name)
-      if ok and same_request(body.spec, found.spec) then
+      if ok and type(found) == "table" and same_request(body.spec, found.spec) then
+        shape.resource(found, "GET", name)
         log.debug("create of %s was retried; found the resource the first attempt made", name)
         settled_op = operation.settled(self, self:wrap(kind, found), kind, name)
         return true, nil
@@ -201,7 +203,7 @@ function Client:create(parent, kind, id, spec, opts)
     end
   end })
   if settled_op then return settled_op end
-  return operation.new(self, raw, kind, name)
+  return operation.new(self, shape.operation(raw, "POST", path), kind, name)
 end
 
 --- PATCH or DELETE returning an Operation; a DELETE retried after its answer was lost settles on
@@ -212,7 +214,7 @@ function Client:mutate(method, name, query, body, kind)
     if method == "DELETE" and status == 404 then gone = true return true, nil end
   end })
   if gone then return operation.settled(self, nil, kind, name) end
-  return operation.new(self, raw, kind, name)
+  return operation.new(self, shape.operation(raw, method, name), kind, name)
 end
 
 --- The kind of the resource a name designates ("projects/p/branches/b" -> "branch").
@@ -236,7 +238,7 @@ end
 
 --- An operation by name (for example one started with --no-wait).
 function Client:get_operation(name, kind)
-  local raw = self:request("GET", name)
+  local raw = shape.operation(self:request("GET", name), "GET", name)
   local rname = name:match("^(.-)/operations/")
   return operation.new(self, raw, kind or (rname and M.kind_of(rname)), rname)
 end
@@ -245,7 +247,7 @@ end
 function Client:generate_database_credential(endpoint)
   local name = type(endpoint) == "table" and endpoint.name or endpoint
   if type(name) ~= "string" then error("bad argument #1 to 'generate_database_credential' (endpoint name expected)", 2) end
-  local cred = self:request("POST", "credentials", nil, { endpoint = name })
+  local cred = shape.credential(self:request("POST", "credentials", nil, { endpoint = name }), "POST", "credentials")
   redact.register(cred.token)
   return cred
 end

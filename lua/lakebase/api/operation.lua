@@ -6,6 +6,7 @@ local core = require "lakebase.core"
 local errors = require "lakebase.errors"
 local retry = require "lakebase.api.retry"
 local progress = require "lakebase.progress"
+local shape = require "lakebase.api.shape"
 
 local M = {}
 
@@ -39,7 +40,7 @@ local function result(self)
   end
   if self.resource then return self.resource end
   local resp = raw.response
-  if type(resp) == "table" and resp.name then
+  if type(resp) == "table" and type(resp.name) == "string" then
     self.resource = self.client:wrap(self.kind, resp)
     return self.resource
   end
@@ -54,7 +55,11 @@ function Operation:done()
     self.done_ = self.resource.status.current_state ~= "INIT"
     return self.done_
   end
-  self.raw = self.client:request("GET", self.name)
+  if type(self.name) ~= "string" then  -- an answer without a name cannot be polled
+    error(errors.new { kind = "api", retryable = false,
+      message = "the API returned an unfinished operation without a name, so it cannot be waited for" }, 0)
+  end
+  self.raw = shape.operation(self.client:request("GET", self.name), "GET", self.name)
   self.done_ = self.raw.done == true
   return self.done_
 end

@@ -3,6 +3,7 @@
 -- endpoints, roles and databases. Objects print as their resource name.
 local schema = require "lakebase.api.schema"
 local validate = require "lakebase.api.validate"
+local shape = require "lakebase.api.shape"
 
 local M = {}
 
@@ -43,7 +44,7 @@ local function make_class(kind)
 
   --- Fetches the resource again; updates this object's fields in place and returns it.
   function C:refresh()
-    local body = owner[self]:request("GET", self.name)
+    local body = shape.resource(owner[self]:request("GET", self.name), "GET", self.name)
     for k in pairs(self) do self[k] = nil end
     for k, v in pairs(body) do self[k] = v end
     return self

@@ -22,21 +22,22 @@ function M.duration(s)
   return tonumber(n)
 end
 
-local UNITS = { ms = 0.001, s = 1, m = 60, h = 3600, d = 86400 }
+local UNITS = { ms = 0.001, s = 1.0, m = 60.0, h = 3600.0, d = 86400.0 }  -- floats: no integer wrap-around
 
 --- Durations as people type them: "250ms", "90s", "15m", "2h", "7d", "1h30m", or a plain number
 -- of seconds. Returns seconds, or nil.
 function M.human_duration(s)
   if type(s) == "number" then return s >= 0 and s or nil end
   if type(s) ~= "string" or s == "" then return nil end
-  if s:match("^%d+%.?%d*$") then return tonumber(s) end
-  local total, rest = 0, s
+  local total, rest = 0.0, s  -- in floats: "9999999999999999d" must not wrap around to negative
+  if s:match("^%d+%.?%d*$") then total, rest = tonumber(s) + 0.0, "" end
   while rest ~= "" do
     local n, unit, tail = rest:match("^(%d+%.?%d*)(m?[smhd])(.*)$")
     if not n or not UNITS[unit] then return nil end
     total, rest = total + tonumber(n) * UNITS[unit], tail
   end
-  return total
+  if total == math.huge then return nil end
+  return math.tointeger(total) or total
 end
 
 local days_in = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }

@@ -1,0 +1,212 @@
+--- Fuzz drivers: one per parser that takes outside input. Each is given the fuzzer's bytes and must
+-- either return or raise an error fit to show a user: a lakebase.Error, an auth configuration error,
+-- or a message without a source position. A Lua runtime error ("x.lua:12: attempt to index ..."),
+-- a broken invariant (M.bug) or a secret in a message is a bug, and M.run reports it. The same
+-- drivers run under libFuzzer (fuzz_lua.c) and replay saved inputs in the plain build (replay.lua).
+local errors = require "lakebase.errors"
+local json = require "lakebase.json"
+
+local M = {}
+local targets = {}
+local BUG = {}
+local LIBRARY = {}  -- names of Lua's own functions
+for _, lib in ipairs { _G, string, table, math, os, io, utf8, coroutine } do
+  for k, v in pairs(lib) do if type(v) == "function" then LIBRARY[k] = true end end
+end
+
+--- Raises an invariant violation: always reported as a bug.
+function M.bug(fmt, ...) error(setmetatable({ message = string.format(fmt, ...) }, BUG), 0) end
+local function check(cond, fmt, ...) if not cond then M.bug(fmt, ...) end end
+
+-- An error a user may be shown: a lakebase.Error that prints, an auth configuration error, or a
+-- message with no source position in it.
+local function clean(err)
+  if getmetatable(err) == BUG then return false end
+  if errors.is(err) then return pcall(tostring, err) and type(err.message) == "string" end
+  if type(err) == "table" then return type(err.auth_config) == "string" end
+  if type(err) ~= "string" or err:find("^[^\n]-%.lua:%d+:") then return false end
+  -- A library function refusing its argument ("bad argument #1 to 'setmetatable'") carries no
+  -- position, but is a bug all the same; our own "bad argument" messages name our functions.
+  local fn = err:match("^bad argument #%d+ to '([%w_]+)'")
+  return not (fn and LIBRARY[fn])
+end
+
+-- Continues after a call that returned or raised cleanly; re-raises anything else.
+local function settle(ok, err) if not ok and not clean(err) then error(err, 0) end end
+
+-- Splits data at NUL bytes into at most n fields (missing ones are "").
+local function fields(data, n)
+  local out = {}
+  for part in (data .. "\0"):gmatch("([^%z]*)%z") do
+    if #out == n then break end
+    out[#out + 1] = part
+  end
+  for i = #out + 1, n do out[i] = "" end
+  return out
+end
+
+-- API answers: status, headers and body from the bytes, fed to the client through its transport.
+-- data = <status selector byte><scenario byte>[Header: value lines]\n\n<body>
+local STATUSES = { 200, 200, 200, 201, 400, 401, 404, 409, 429, 500, 503, 204, 302 }
+local SCENARIOS = { "get", "list", "delete", "create", "operation", "request" }
+function targets.envelope(data)
+  local http = require "lakebase.http"
+  local client_mod = require "lakebase.api.client"
+  local status = STATUSES[(data:byte(1) or 0) % #STATUSES + 1]
+  local scenario = SCENARIOS[(data:byte(2) or 0) % #SCENARIOS + 1]
+  local rest = data:sub(3)
+  local head, body = rest:match("^(.-)\n\n(.*)$")
+  if not head then head, body = "", rest end
+  local headers = {}
+  for name, value in head:gmatch("([^:\n]+):%s*([^\n]*)") do headers[name:lower()] = value end
+  local calls = 0
+  local saved = http.request
+  http.request = function()
+    calls = calls + 1
+    -- Pages and polls repeat the answer a few times, then the listing ends and the poll is done.
+    if calls > 3 then return 200, {}, '{"done": true, "branches": []}' end
+    return status, headers, body
+  end
+  local ok, err = pcall(function()
+    local client = client_mod.new { host = "http://127.0.0.1:1", token = "fuzz-token-not-a-secret", retry_timeout = 0 }
+    local function show(r) return tostring(r) end
+    if scenario == "get" then
+      local r = client:get("projects/p/branches/b")
+      show(r); r:id()
+    elseif scenario == "list" then
+      local n = 0
+      for r in client:list("projects/p", "branch", { page_size = 5 }) do
+        show(r); r:id()
+        n = n + 1
+        check(n < 10000, "listing never ends")
+      end
+    elseif scenario == "delete" or scenario == "create" or scenario == "operation" then
+      local op
+      if scenario == "delete" then op = client:mutate("DELETE", "projects/p/branches/b", nil, nil, "branch")
+      elseif scenario == "create" then op = client:create("projects/p", "branch", "b", {}, {})
+      else op = client:get_operation("projects/p/branches/b/operations/o", "branch") end
+      show(op)
+      for _ = 1, 5 do if op:done() then break end end
+      if op:done() then show(op:wait()) end
+    else
+      local v = client:request("GET", "projects")
+      json.encode(v)
+    end
+  end)
+  http.request = saved
+  if not ok then error(err, 0) end
+end
+
+-- ~/.databrickscfg: parsed, then resolved as `lakebase auth describe` would, with each profile.
+-- No secret value from the file may appear in a message or in the describe view.
+local tmp = os.tmpname()
+function targets.config(data)
+  local ini = require "lakebase.auth.ini"
+  local config = require "lakebase.auth.config"
+  local sections, order = ini.parse(data, "cfg")
+  if not sections then
+    check(type(order) == "string", "ini.parse failed without a message")
+    return
+  end
+  local secrets = {}
+  for _, name in ipairs(order) do
+    check(sections[name] ~= nil, "section %q listed but missing", name)
+    local public = {}  -- a secret that is part of a public value (the host, say) is shown with it
+    for key, v in pairs(sections[name]) do
+      if key ~= "token" and key ~= "password" and key ~= "client_secret" then public[#public + 1] = v end
+    end
+    for _, key in ipairs { "token", "password", "client_secret" } do
+      local v = sections[name][key]
+      local inside = false
+      for _, p in ipairs(public) do inside = inside or (v and p:find(v, 1, true) ~= nil) end
+      if v and #v >= 6 and not inside then secrets[#secrets + 1] = v end
+    end
+  end
+  local f = assert(io.open(tmp, "wb"))
+  f:write(data)
+  f:close()
+  local function env(name) if name == "HOME" then return "/nonexistent" end end
+  local profiles = { false }
+  for i = 1, math.min(#order, 4) do profiles[#profiles + 1] = order[i] end
+  for _, profile in ipairs(profiles) do
+    local ok, res = pcall(config.resolve, { config_file = tmp, profile = profile or nil }, env)
+    local shown
+    if ok then shown = json.encode(config.describe(res))
+    elseif config.error_message(res) then shown = config.error_message(res)
+    else error(res, 0) end
+    for _, s in ipairs(secrets) do
+      check(not shown:find(s, 1, true), "a secret from the config file appears in: %s", shown)
+    end
+  end
+end
+
+-- Resource names, IDs, durations, timestamps, Retry-After and recipe parameters.
+local KINDS = { "project", "branch", "endpoint", "role", "database" }
+local RECIPE = { name = "fuzz", params = {
+  { name = "s", type = "string" }, { name = "n", type = "number", min = 1, max = 100 },
+  { name = "b", type = "boolean" }, { name = "d", type = "duration" },
+  { name = "e", type = "enum", values = { "a", "b" } } } }
+function targets.names(data)
+  local validate = require "lakebase.api.validate"
+  local commands = require "lakebase.api.commands"
+  local retry = require "lakebase.api.retry"
+  local recipe = require "lakebase.recipe"
+  local f = fields(data, 6)
+  for _, kind in ipairs(KINDS) do
+    local ok, err = pcall(commands.check_name, f[1], kind)
+    if ok then check(err == f[1], "check_name changed the name") else settle(ok, err) end
+  end
+  local why = validate.id_problem(f[2])
+  check(why == nil or type(why) == "string", "id_problem returned %s", type(why))
+  if why == nil then check(f[2]:match("^[a-z][a-z0-9-]*$") and #f[2] <= 63, "accepted ID %q", f[2]) end
+  local secs = validate.duration(f[3])
+  check(secs == nil or (secs >= 0 and secs == secs), "duration %q -> %s", f[3], tostring(secs))
+  local human = validate.human_duration(f[3])
+  check(human == nil or (type(human) == "number" and human >= 0 and human == human), "human_duration %q -> %s",
+    f[3], tostring(human))
+  local t = validate.timestamp(f[4])
+  if t then
+    check(type(t) == "number" and t == t, "timestamp %q -> %s", f[4], tostring(t))
+    local ok, shown = pcall(validate.format_time, t)
+    if ok then
+      check(validate.timestamp(shown) == math.floor(t), "timestamp %q -> %s -> %s does not round-trip", f[4],
+        tostring(t), tostring(shown))
+    end
+  end
+  local ra = retry.retry_after(f[5])
+  check(ra == nil or ra >= 0, "retry_after %q -> %s", f[5], tostring(ra))
+  local raw, names = {}, { "s", "n", "b", "d", "e" }
+  for i, v in ipairs(fields(f[6], 5)) do if v ~= "" then raw[names[i]] = v end end
+  local params, problems = recipe.validate(RECIPE, raw)
+  check(params or type(problems) == "string", "recipe.validate gave neither parameters nor problems")
+end
+
+-- Recipe packages: as given, and with the checksum line made to match so parsing goes deeper.
+function targets.pack(data)
+  local pack = require "lakebase.recipe_pack"
+  local sha256 = require("lakebase.core").sha256
+  local function try(text)
+    local ok, h, files = pcall(pack.parse, text, "fuzz.lbrecipe")
+    if not ok then error(h, 0) end
+    check(type(files["recipe.lua"]) == "string", "accepted a package without recipe.lua")
+    for name in pairs(files) do
+      check(name:sub(1, 1) ~= "/" and not name:find("..", 1, true), "accepted unsafe path %q", name)
+    end
+  end
+  settle(pcall(try, data))
+  local head, payload = data:match("^(.-)\n\n(.*)$")
+  if head then try((head:gsub("\nsha256 [^\n]*", "\nsha256 " .. sha256(payload), 1)) .. "\n\n" .. payload) end
+end
+
+--- Runs target on data. Returns true, or false and a description of the bug.
+function M.run(target, data)
+  local fn = targets[target]
+  if not fn then error("unknown fuzz target " .. tostring(target), 0) end
+  local trace
+  local ok, err = xpcall(fn, function(e) trace = debug.traceback(tostring(e and e.message or e), 2); return e end, data)
+  if ok or clean(err) then return true end
+  return false, trace
+end
+
+M.targets = targets
+return M
