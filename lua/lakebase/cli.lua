@@ -33,7 +33,7 @@ Options:
   -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same)
   -q, --quiet     no progress output
-  --keep          leave resources marked ephemeral (resource:ephemeral()) in place, for debugging
+  --keep          leave ephemeral resources ({ ephemeral = true }, resource:ephemeral()) in place
   --version       print the version and exit
   -h, --help      print this help and exit
 

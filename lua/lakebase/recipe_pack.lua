@@ -98,7 +98,10 @@ function M.parse(data, where)
     local name, len, body_start = payload:match("^file ([^\n ]+) (%d+)\n()", pos)
     if not name then bad("malformed file entry at byte " .. pos) end
     if name:sub(1, 1) == "/" or name:find("%.%.") or not name:match("%.lua$") then bad("unsafe path " .. name) end
-    len = tonumber(len)
+    len = math.tointeger(tonumber(len))
+    if not len or len > #payload - body_start + 1 then
+      bad("file entry " .. name .. " claims more bytes than the package holds (truncated?)")
+    end
     files[name] = payload:sub(body_start, body_start + len - 1)
     pos = body_start + len + 1
   end

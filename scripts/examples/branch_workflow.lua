@@ -21,8 +21,9 @@ end
 
 local branch_id = string.format("ci-%d-%04d", os.time(), math.random(0, 9999))
 local t0 = lb.now()
--- <close> and ephemeral(): deleted (and the deletion awaited) when this scope ends, however it ends.
-local branch <close> = project:create_branch(branch_id, { ttl = "3600s" }):wait():ephemeral()
+-- <close> and ephemeral: deleted (and the deletion awaited) when this scope ends, however it ends,
+-- even if the run is stopped while the branch is still being created.
+local branch <close> = project:create_branch(branch_id, { ttl = "3600s" }, { ephemeral = true }):wait()
 print(string.format("branched %s from %s in %.1fs", branch.name, branch.status.source_branch, lb.now() - t0))
 
 t0 = lb.now()

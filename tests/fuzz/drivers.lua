@@ -119,7 +119,8 @@ function targets.config(data)
       local v = sections[name][key]
       local inside = false
       for _, p in ipairs(public) do inside = inside or (v and p:find(v, 1, true) ~= nil) end
-      if v and #v >= 6 and not inside then secrets[#secrets + 1] = v end
+      -- Token-like values only: short or wordy ones turn up in our own messages by coincidence.
+      if v and #v >= 8 and not v:find("%s") and v:find("%d") and not inside then secrets[#secrets + 1] = v end
     end
   end
   local f = assert(io.open(tmp, "wb"))

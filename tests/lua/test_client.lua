@@ -174,5 +174,40 @@ T.test("answers of the wrong shape raise one clear error naming the request, not
   server:close()
 end)
 
+T.test("an ephemeral creation is deleted however the workflow is interrupted, and a refused one deletes nothing", function()
+  local slow = emulator.start { postgres = false, token = "eph-token-0123456789", op_latency = 1 }
+  local sc = lb.client { host = slow.url, token = slow.token }
+  local p = sc:create_project("eph", {}):wait()
+  local function state(id)
+    for b in p:branches() do if b.name == "projects/eph/branches/" .. id then return b.status.current_state end end
+    return "gone"
+  end
+  -- Timed out while the creation is being waited for: deleted once the creation has finished.
+  local err = T.raises(function()
+    lb.timeout(0.3, function()
+      local b <close> = p:create_branch("mid-wait", { no_expiry = true }, { ephemeral = true }):wait()
+    end)
+  end, "timed out")
+  T.eq(state("mid-wait"), "gone", "branch cancelled mid-wait")
+  -- Timed out with the create request itself in flight: the request finishes, then the deletion.
+  T.raises(function()
+    lb.timeout(0, function() p:create_branch("in-flight", { no_expiry = true }, { ephemeral = true }):wait() end)
+  end, "timed out")
+  T.eq(state("in-flight"), "gone", "branch cancelled in flight")
+  -- Scope end, with the resource in a <close> variable.
+  do
+    local b <close> = p:create_branch("scoped", { no_expiry = true }, { ephemeral = true }):wait()
+    T.eq(state("scoped"), "READY", "branch while in scope")
+  end
+  T.eq(state("scoped"), "gone", "branch after its scope")
+  -- Refused (it exists already): the existing branch is not someone else's to delete.
+  p:create_branch("kept", { no_expiry = true }):wait()
+  T.raises(function() p:create_branch("kept", { no_expiry = true }, { ephemeral = true }):wait() end, "ALREADY_EXISTS")
+  T.eq(state("kept"), "READY", "the branch that was there")
+  T.eq(#require("lakebase.cleanup").left_behind(), 0, "cleanups left registered")
+  slow:stop()
+  T.ok(lb.errors.is(err, "timeout"), "a timeout error")
+end)
+
 T.run()
 emu:stop()

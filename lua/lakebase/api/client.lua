@@ -17,6 +17,7 @@ local retry = require "lakebase.api.retry"
 local resource = require "lakebase.api.resource"
 local operation = require "lakebase.api.operation"
 local shape = require "lakebase.api.shape"
+local cleanup = require "lakebase.cleanup"
 
 local M = {}
 local BASE = "/api/2.0/postgres/"
@@ -174,7 +175,8 @@ local function same_request(spec, found)
 end
 
 --- Creates a child of `kind` under `parent`. spec: the spec table (or a body {spec=..., ...}).
--- opts: replace_existing. Returns an Operation.
+-- opts: replace_existing; ephemeral (delete it when the <close> variable holding it goes out of
+-- scope, when the wait fails, or when the script ends, however it ends). Returns an Operation.
 function Client:create(parent, kind, id, spec, opts)
   local def = schema[kind]
   opts = opts or {}
@@ -189,21 +191,48 @@ function Client:create(parent, kind, id, spec, opts)
   local query = { [def.id_field] = id, replace_existing = opts.replace_existing and "true" or nil }
   local path = (parent and (parent .. "/") or "") .. def.collection
   local settled_op
-  local raw = self:request("POST", path, query, body, { on_retry_status = function(status, err)
-    -- Our first attempt may have created it before its answer was lost: if what is there now is
-    -- what we asked for, that is our resource.
-    if status == 409 and err.error_code == "ALREADY_EXISTS" and id then
-      local ok, found = pcall(self.request, self, "GET", name)
-      if ok and type(found) == "table" and same_request(body.spec, found.spec) then
-        shape.resource(found, "GET", name)
-        log.debug("create of %s was retried; found the resource the first attempt made", name)
-        settled_op = operation.settled(self, self:wrap(kind, found), kind, name)
-        return true, nil
+  local function post()
+    local raw = self:request("POST", path, query, body, { on_retry_status = function(status, err)
+      -- Our first attempt may have created it before its answer was lost: if what is there now is
+      -- what we asked for, that is our resource.
+      if status == 409 and err.error_code == "ALREADY_EXISTS" and id then
+        local ok, found = pcall(self.request, self, "GET", name)
+        if ok and type(found) == "table" and same_request(body.spec, found.spec) then
+          shape.resource(found, "GET", name)
+          log.debug("create of %s was retried; found the resource the first attempt made", name)
+          settled_op = operation.settled(self, self:wrap(kind, found), kind, name)
+          return true, nil
+        end
       end
-    end
-  end })
-  if settled_op then return settled_op end
-  return operation.new(self, shape.operation(raw, "POST", path), kind, name)
+    end })
+    local op = settled_op or operation.new(self, shape.operation(raw, "POST", path), kind, name)
+    op.creates, op.resource_name = true, name
+    return op
+  end
+  if not opts.ephemeral then return post() end
+
+  -- Ephemeral: the deletion is registered before the request is sent, and the request runs in a
+  -- task of its own that a cancellation of this one does not stop, so that whether the resource
+  -- was made is known before cleaning up. No moment is left in which a cancelled workflow could
+  -- have made something it does not delete.
+  local entry = cleanup.ephemeral_creation(name, function(n) return self:wrap(kind, { name = n }) end)
+  local request = sched.spawn(post)
+  local ok, res = pcall(request.join, request)
+  if not ok and not request:finished() then  -- we were cancelled: let the request finish first
+    local cancelled = res
+    local made, op = pcall(request.join, request)
+    if made then entry.op = op end
+    entry.run()
+    error(cancelled, 0)
+  end
+  if not ok then
+    -- Refused outright: nothing was made. Otherwise (no answer): delete whatever may exist.
+    if errors.is(res, "api") and res.status and res.status < 500 and res.status ~= 429 then entry.discard()
+    else entry.run() end
+    error(res, 0)
+  end
+  res.cleanup, entry.op = entry, res
+  return res
 end
 
 --- PATCH or DELETE returning an Operation; a DELETE retried after its answer was lost settles on

@@ -64,12 +64,8 @@ function Operation:done()
   return self.done_
 end
 
---- Waits for the operation. opts.timeout (seconds, default 1200). Returns the resulting resource.
-function Operation:wait(opts)
-  opts = opts or {}
-  if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
-    error("bad argument to 'wait' (timeout must be a positive number of seconds, got " .. tostring(opts.timeout) .. ")", 2)
-  end
+-- Polls until done (or opts.timeout), then gives the result.
+local function wait_done(self, opts)
   if self.done_ then return result(self) end
   local timeout = opts.timeout or 1200
   local start = core.now()
@@ -87,6 +83,19 @@ function Operation:wait(opts)
   finish()
   if not ok then error(err, 0) end
   return result(self)
+end
+
+--- Waits for the operation. opts.timeout (seconds, default 1200). Returns the resulting resource.
+function Operation:wait(opts)
+  opts = opts or {}
+  if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
+    error("bad argument to 'wait' (timeout must be a positive number of seconds, got " .. tostring(opts.timeout) .. ")", 2)
+  end
+  local ok, res = pcall(wait_done, self, opts)
+  if ok then return res end
+  -- The caller will never hold what an ephemeral creation made: undo it now, not at exit.
+  if self.cleanup then self.cleanup.run() end
+  error(res, 0)
 end
 
 return M

@@ -75,7 +75,8 @@ end
 
 --- Formats seconds since the epoch as RFC 3339 UTC ("2026-01-02T03:04:05Z").
 function M.format_time(t)
-  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
+  local d = os.date("!*t", math.floor(t))  -- os.date's %Y does not pad years before 1000
+  return string.format("%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, d.hour, d.min, d.sec)
 end
 
 return M
