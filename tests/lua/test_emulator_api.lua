@@ -142,6 +142,10 @@ T.test("duplicates are 409, unknown resources 404, and a branch has one read-wri
   T.eq(status, 409, "a second read-write endpoint")
   status, body = c:call("GET", P .. "projects/nope")
   T.eq(status, 404, "unknown project") T.eq(body.error_code, "NOT_FOUND", "error_code")
+  local info = body.details[1]
+  T.eq(info["@type"], "type.googleapis.com/google.rpc.ErrorInfo", "ErrorInfo detail")
+  T.eq(info.reason, "NOT_FOUND", "ErrorInfo reason")
+  T.eq(type(info.metadata), "table", "ErrorInfo metadata present (the JavaScript SDK needs it)")
   T.eq((c:call("GET", P .. "projects/nope/branches")), 404, "children of an unknown project")
   T.eq((c:call("GET", P .. "projects/app/branches/nope/endpoints/x")), 404, "unknown endpoint")
   T.eq((c:call("GET", P .. "projects/app/operations/nope")), 404, "unknown operation")

@@ -39,10 +39,14 @@ function M.operation(op)
   return out
 end
 
---- An error body and status: `{"error_code": ..., "message": ..., "details": [...]}`.
+--- An error body and status: `{"error_code": ..., "message": ..., "details": [...]}`. The ErrorInfo
+--- carries its `metadata` map even when empty: the Databricks JavaScript SDK (0.17.0) reads
+--- `metadata` of every detail and, without it, takes the body for an unknown error (error code
+--- "Not Found" instead of NOT_FOUND).
 function M.error(status, code, message)
   return status, { error_code = code, message = message, details = json.array {
-    { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", reason = code, domain = "postgres.databricks.com" },
+    { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", reason = code, domain = "postgres.databricks.com",
+      metadata = {} },
   } }
 end
 
