@@ -1,6 +1,6 @@
 /*
-** embedded.h: the Lua sources under lua/, compiled into the binary as text by the build
-** (cmake/embed_lua.cmake writes the table).
+** embedded.h: the Lua modules under lua/, compiled into the binary as bytecode with debug
+** information by the build (src/embed_lua.c writes the table).
 */
 #ifndef LB_EMBEDDED_H
 #define LB_EMBEDDED_H
@@ -9,7 +9,7 @@
 typedef struct lb_embedded_module {
   const char *name;  /* module name: "lakebase.sched" */
   const char *path;  /* path in the repository: "lua/lakebase/sched.lua" */
-  const char *source;
+  const unsigned char *code;  /* lua_dump output */
   size_t length;
 } lb_embedded_module;
 

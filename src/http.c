@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <curl/curl.h>
+#include "curlapi.h"
 #include "http.h"
 
 struct lb_http {
@@ -55,14 +55,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
 lb_http *lb_http_new(const char *method, const char *url, const char *body, size_t bodylen,
                      long timeout_ms, const char **err) {
   lb_http *r = calloc(1, sizeof *r);
-  if (r == NULL || (r->easy = curl_easy_init()) == NULL) {
+  if (r == NULL || (r->easy = lb_curl.easy_init()) == NULL) {
     free(r);
     *err = "out of memory";
     return NULL;
   }
   CURL *e = r->easy;
   CURLcode rc = CURLE_OK;
-#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+#define SET(opt, val) if (rc == CURLE_OK) rc = lb_curl.easy_setopt(e, opt, val)
   SET(CURLOPT_URL, url);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_ERRORBUFFER, r->errbuf);
@@ -100,7 +100,7 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
 #undef SET
   /* Small JSON bodies: never wait for a 100 Continue. */
   if (rc != CURLE_OK || lb_http_add_header(r, "Expect:") != 0) {
-    *err = rc != CURLE_OK ? curl_easy_strerror(rc) : "out of memory";
+    *err = rc != CURLE_OK ? lb_curl.easy_strerror(rc) : "out of memory";
     lb_http_free(r);
     return NULL;
   }
@@ -108,16 +108,16 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
 }
 
 int lb_http_add_header(lb_http *r, const char *line) {
-  struct curl_slist *n = curl_slist_append(r->headers, line);
+  struct curl_slist *n = lb_curl.slist_append(r->headers, line);
   if (n == NULL) return -1;
   r->headers = n;
-  return curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK ? 0 : -1;
+  return lb_curl.easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK ? 0 : -1;
 }
 
 void lb_http_free(lb_http *r) {
   if (r == NULL) return;
-  curl_easy_cleanup(r->easy);
-  curl_slist_free_all(r->headers);
+  lb_curl.easy_cleanup(r->easy);
+  lb_curl.slist_free_all(r->headers);
   lb_buf_free(&r->body);
   lb_buf_free(&r->head);
   free(r);
@@ -128,10 +128,10 @@ void *lb_http_easy(lb_http *r) { return r->easy; }
 void lb_http_finish(lb_http *r, int curlcode) {
   r->finished = 1;
   r->curlcode = curlcode;
-  curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
-  curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->seconds);
+  lb_curl.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+  lb_curl.easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->seconds);
   if (curlcode != CURLE_OK && r->errbuf[0] == '\0')
-    strncpy(r->errbuf, curl_easy_strerror((CURLcode)curlcode), sizeof r->errbuf - 1);
+    strncpy(r->errbuf, lb_curl.easy_strerror((CURLcode)curlcode), sizeof r->errbuf - 1);
 }
 
 void lb_http_result_get(lb_http *r, lb_http_result *out) {

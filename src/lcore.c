@@ -107,6 +107,7 @@ static int c_http(lua_State *L) {
   double timeout = luaL_optnumber(L, -1, 0);
   lua_pop(L, 1);
   const char *err = NULL;
+  if (lb_loop_http_init(get_loop(L), &err) != 0) return luaL_error(L, "http: %s", err);
   long timeout_ms = timeout > 0 ? (long)(timeout * 1000.0 + 0.5) : 0;
   if (timeout > 0 && timeout_ms == 0) timeout_ms = 1;
   lb_http *req = lb_http_new(method, url, body, bodylen, timeout_ms, &err);

@@ -1,6 +1,7 @@
 /*
 ** loader.c: `require` finds lakebase's own modules in the binary, or first on disk while
-** developing. Sources are always loaded as text ("t"), never as bytecode.
+** developing. Built-in modules are bytecode the build compiled (src/embed_lua.c) and load as
+** binary ("b") only; files on disk always load as text ("t"), never as bytecode.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,8 @@ static int search_embedded(lua_State *L) {
     lua_pushfstring(L, "no module '%s' built into lakebase", name);
     return 1;
   }
-  lua_pushfstring(L, "@%s", m->path);
-  if (luaL_loadbufferx(L, m->source, m->length, lua_tostring(L, -1), "t") != LUA_OK)
+  /* The chunk keeps the name it was compiled with, "@lua/lakebase/x.lua", for tracebacks. */
+  if (luaL_loadbufferx(L, (const char *)m->code, m->length, m->path, "b") != LUA_OK)
     return luaL_error(L, "error loading built-in module '%s':\n\t%s", name, lua_tostring(L, -1));
   lua_pushstring(L, m->path);
   return 2;

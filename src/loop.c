@@ -15,7 +15,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
-#include <curl/curl.h>
+#include "curlapi.h"
+#include "dynlib.h"
 #include "loop.h"
 #include "http.h"
 
@@ -95,7 +96,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *ud, void 
   (void)easy;
   if (what == CURL_POLL_REMOVE) {
     epoll_ctl(loop->epfd, EPOLL_CTL_DEL, s, NULL);
-    curl_multi_assign(loop->multi, s, NULL);
+    lb_curl.multi_assign(loop->multi, s, NULL);
     return 0;
   }
   struct epoll_event ev;
@@ -107,7 +108,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *ud, void 
     if (errno == ENOENT) epoll_ctl(loop->epfd, EPOLL_CTL_ADD, s, &ev);
     else if (errno == EEXIST) epoll_ctl(loop->epfd, EPOLL_CTL_MOD, s, &ev);
   }
-  curl_multi_assign(loop->multi, s, (void *)1);  /* marks "known" for the next call */
+  lb_curl.multi_assign(loop->multi, s, (void *)1);  /* marks "known" for the next call */
   return 0;
 }
 
@@ -116,6 +117,35 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud) {
   lb_loop *loop = ud;
   (void)multi;
   loop->curl_deadline = timeout_ms < 0 ? -1.0 : lb_now() + (double)timeout_ms / 1000.0;
+  return 0;
+}
+
+lb_curl_api lb_curl;
+
+int lb_loop_http_init(lb_loop *loop, const char **err) {
+  static void *libcurl;
+  static const lb_dl_symbol symbols[] = {
+#define LB_CURL_SYMBOL(name) {"curl_" #name, (void **)&lb_curl.name},
+    LB_CURL_FUNCTIONS(LB_CURL_SYMBOL)
+#undef LB_CURL_SYMBOL
+    {NULL, NULL}
+  };
+  if (loop->multi != NULL) return 0;
+  if (lb_dl_load(LB_LIBCURL_SONAME, symbols, &libcurl, err) != 0) return -1;
+  if (lb_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    *err = "libcurl could not be initialised";
+    return -1;
+  }
+  if ((loop->multi = lb_curl.multi_init()) == NULL) {
+    lb_curl.global_cleanup();
+    *err = "libcurl could not be initialised";
+    return -1;
+  }
+  lb_curl.multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+  lb_curl.multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop);
+  lb_curl.multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+  lb_curl.multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
+  lb_curl.multi_setopt(loop->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   return 0;
 }
 
@@ -133,18 +163,6 @@ lb_loop *lb_loop_new(const char **err) {
     free(loop);
     return NULL;
   }
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (loop->multi = curl_multi_init()) == NULL) {
-    *err = "libcurl could not be initialised";
-    close(loop->epfd);
-    free(loop);
-    return NULL;
-  }
-  curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-  curl_multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop);
-  curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-  curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
-  curl_multi_setopt(loop->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-
   if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) == 0) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -174,8 +192,10 @@ void lb_loop_free(lb_loop *loop) {
   for (int i = 0; i < loop->nchildren; i++)
     if (!loop->children[i].reaped) waitpid(loop->children[i].pid, NULL, WNOHANG);
   free(loop->children);
-  curl_multi_cleanup(loop->multi);
-  curl_global_cleanup();
+  if (loop->multi != NULL) {
+    lb_curl.multi_cleanup(loop->multi);
+    lb_curl.global_cleanup();
+  }
   lb_timerheap_free(&loop->timers);
   free(loop->watchers);
   close(loop->epfd);
@@ -233,8 +253,8 @@ int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events) {
 
 int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
   CURL *easy = lb_http_easy(h->http);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)h);
-  if (curl_multi_add_handle(loop->multi, easy) != CURLM_OK) {
+  lb_curl.easy_setopt(easy, CURLOPT_PRIVATE, (void *)h);
+  if (lb_curl.multi_add_handle(loop->multi, easy) != CURLM_OK) {
     errno = EINVAL;
     return -1;
   }
@@ -368,7 +388,7 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
   switch (h->kind) {
     case LB_TIMER: lb_timerheap_remove(&loop->timers, &h->timer); break;
     case LB_FDWATCH: fd_stop(loop, h); break;
-    case LB_HTTP: curl_multi_remove_handle(loop->multi, lb_http_easy(h->http)); break;
+    case LB_HTTP: lb_curl.multi_remove_handle(loop->multi, lb_http_easy(h->http)); break;
     case LB_PROCESS: {
       lb_child *c = child_find(loop, h->pid);
       if (c != NULL && c->h == h) c->h = NULL;  /* still reaped, by reap() */
@@ -382,13 +402,14 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
 static void curl_collect(lb_loop *loop) {
   CURLMsg *msg;
   int left;
-  while ((msg = curl_multi_info_read(loop->multi, &left)) != NULL) {
+  if (loop->multi == NULL) return;  /* no HTTP request yet: libcurl is not even loaded */
+  while ((msg = lb_curl.multi_info_read(loop->multi, &left)) != NULL) {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL *easy = msg->easy_handle;
     int code = (int)msg->data.result;  /* read before removing: msg is freed by removal */
     lb_handle *h = NULL;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
-    curl_multi_remove_handle(loop->multi, easy);
+    lb_curl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
+    lb_curl.multi_remove_handle(loop->multi, easy);
     if (h != NULL && h->state == LB_PENDING) {
       lb_http_finish(h->http, code);
       loop->stats.http_done++;
@@ -399,7 +420,7 @@ static void curl_collect(lb_loop *loop) {
 
 static void curl_act(lb_loop *loop, curl_socket_t s, int flags) {
   int running;
-  curl_multi_socket_action(loop->multi, s, flags, &running);
+  lb_curl.multi_socket_action(loop->multi, s, flags, &running);
 }
 
 int lb_loop_poll(lb_loop *loop, double timeout) {

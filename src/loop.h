@@ -40,6 +40,13 @@ void lb_loop_free(lb_loop *loop);
 /* The monotonic clock, in seconds. */
 double lb_now(void);
 
+/*
+** Makes the loop ready for HTTP: loads libcurl (see dynlib.h), initialises it and creates the
+** multi handle, on the first call. Before lb_http_new and lb_loop_http_start. Returns 0, or -1
+** with *err describing why.
+*/
+int lb_loop_http_init(lb_loop *loop, const char **err);
+
 /* Starting: each returns 0, or -1 with errno set; the handle is then LB_PENDING. */
 int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds);
 int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events);

@@ -11,6 +11,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lpg.h"
+#include "dynlib.h"
 
 #define PG_MT "lakebase.PgConn"
 
@@ -20,6 +21,30 @@ enum { BOOLOID = 16, INT8OID = 20, INT2OID = 21, INT4OID = 23, OIDOID = 26, FLOA
 typedef struct pg_conn {
   PGconn *conn;
 } pg_conn;
+
+/* The libpq functions used, loaded on the first connection (see dynlib.h): pq.clear is PQclear. */
+#define PQ_FUNCTIONS(X) \
+  X(clear) X(cmdStatus) X(cmdTuples) X(connectPoll) X(connectStartParams) X(consumeInput) \
+  X(errorMessage) X(finish) X(flush) X(fname) X(ftype) X(getResult) X(getisnull) X(getlength) \
+  X(getvalue) X(isBusy) X(nfields) X(ntuples) X(resStatus) X(resultErrorField) X(resultStatus) \
+  X(sendQuery) X(sendQueryParams) X(setnonblocking) X(socket) X(status)
+
+static struct {
+#define PQ_FIELD(name) __typeof__(PQ##name) *name;
+  PQ_FUNCTIONS(PQ_FIELD)
+#undef PQ_FIELD
+} pq;
+
+static int load_libpq(const char **err) {
+  static void *libpq;
+  static const lb_dl_symbol symbols[] = {
+#define PQ_SYMBOL(name) {"PQ" #name, (void **)&pq.name},
+    PQ_FUNCTIONS(PQ_SYMBOL)
+#undef PQ_SYMBOL
+    {NULL, NULL}
+  };
+  return lb_dl_load(LB_LIBPQ_SONAME, symbols, &libpq, err);
+}
 
 static lb_loop *get_loop(lua_State *L) { return (lb_loop *)lua_touserdata(L, lua_upvalueindex(1)); }
 
@@ -36,6 +61,8 @@ static pg_conn *check_conn(lua_State *L) {
 */
 static int c_pg_connect(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  const char *err;
+  if (load_libpq(&err) != 0) return luaL_error(L, "pg_connect: %s", err);
   int n = 0;
   lua_pushnil(L);
   while (lua_next(L, 1)) {
@@ -58,7 +85,7 @@ static int c_pg_connect(lua_State *L) {
     lua_pop(L, 1);
   }
   keys[i] = values[i] = NULL;
-  c->conn = PQconnectStartParams(keys, values, 0);
+  c->conn = pq.connectStartParams(keys, values, 0);
   lua_pop(L, 2);
   if (c->conn == NULL) return luaL_error(L, "pg_connect: out of memory");
   return 1;
@@ -67,15 +94,15 @@ static int c_pg_connect(lua_State *L) {
 /* conn:connect_poll() -> "read" | "write" | "ok" | "failed" */
 static int p_connect_poll(lua_State *L) {
   pg_conn *c = check_conn(L);
-  if (PQstatus(c->conn) == CONNECTION_BAD) {
+  if (pq.status(c->conn) == CONNECTION_BAD) {
     lua_pushliteral(L, "failed");
     return 1;
   }
-  switch (PQconnectPoll(c->conn)) {
+  switch (pq.connectPoll(c->conn)) {
     case PGRES_POLLING_READING: lua_pushliteral(L, "read"); break;
     case PGRES_POLLING_WRITING: lua_pushliteral(L, "write"); break;
     case PGRES_POLLING_OK:
-      if (PQsetnonblocking(c->conn, 1) != 0) lua_pushliteral(L, "failed");
+      if (pq.setnonblocking(c->conn, 1) != 0) lua_pushliteral(L, "failed");
       else lua_pushliteral(L, "ok");
       break;
     default: lua_pushliteral(L, "failed"); break;
@@ -84,12 +111,12 @@ static int p_connect_poll(lua_State *L) {
 }
 
 static int p_socket(lua_State *L) {
-  lua_pushinteger(L, PQsocket(check_conn(L)->conn));
+  lua_pushinteger(L, pq.socket(check_conn(L)->conn));
   return 1;
 }
 
 static int p_error_message(lua_State *L) {
-  const char *m = PQerrorMessage(check_conn(L)->conn);
+  const char *m = pq.errorMessage(check_conn(L)->conn);
   size_t len = strlen(m);
   while (len > 0 && (m[len - 1] == '\n' || m[len - 1] == ' ')) len--;
   lua_pushlstring(L, m, len);
@@ -106,7 +133,7 @@ static int p_send(lua_State *L) {
   const char *sql = luaL_checkstring(L, 2);
   int ok;
   if (lua_isnoneornil(L, 3)) {
-    ok = PQsendQuery(c->conn, sql);
+    ok = pq.sendQuery(c->conn, sql);
   } else {
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_getfield(L, 3, "n");
@@ -119,7 +146,7 @@ static int p_send(lua_State *L) {
       vals[i - 1] = lua_isnil(L, -1) ? NULL : lua_tostring(L, -1);  /* kept alive by the table */
       lua_pop(L, 1);
     }
-    ok = PQsendQueryParams(c->conn, sql, (int)n, NULL, vals, NULL, NULL, 0);
+    ok = pq.sendQueryParams(c->conn, sql, (int)n, NULL, vals, NULL, NULL, 0);
     lua_pop(L, 1);
   }
   lua_pushboolean(L, ok);
@@ -128,28 +155,28 @@ static int p_send(lua_State *L) {
 
 /* conn:flush() -> 0 all sent, 1 more to send (wait for write), -1 failed */
 static int p_flush(lua_State *L) {
-  lua_pushinteger(L, PQflush(check_conn(L)->conn));
+  lua_pushinteger(L, pq.flush(check_conn(L)->conn));
   return 1;
 }
 
 /* conn:consume() -> true, or false when the connection failed */
 static int p_consume(lua_State *L) {
-  lua_pushboolean(L, PQconsumeInput(check_conn(L)->conn));
+  lua_pushboolean(L, pq.consumeInput(check_conn(L)->conn));
   return 1;
 }
 
 static int p_is_busy(lua_State *L) {
-  lua_pushboolean(L, PQisBusy(check_conn(L)->conn));
+  lua_pushboolean(L, pq.isBusy(check_conn(L)->conn));
   return 1;
 }
 
 static void push_value(lua_State *L, const PGresult *r, int row, int col, int null_idx) {
-  if (PQgetisnull(r, row, col)) {
+  if (pq.getisnull(r, row, col)) {
     lua_pushvalue(L, null_idx);
     return;
   }
-  const char *v = PQgetvalue(r, row, col);
-  switch (PQftype(r, col)) {
+  const char *v = pq.getvalue(r, row, col);
+  switch (pq.ftype(r, col)) {
     case BOOLOID: lua_pushboolean(L, v[0] == 't'); return;
     case INT2OID: case INT4OID: case INT8OID: case OIDOID: {
       char *end;
@@ -165,12 +192,12 @@ static void push_value(lua_State *L, const PGresult *r, int row, int col, int nu
       else lua_pushstring(L, v);
       return;
     }
-    default: lua_pushlstring(L, v, (size_t)PQgetlength(r, row, col));
+    default: lua_pushlstring(L, v, (size_t)pq.getlength(r, row, col));
   }
 }
 
 static void set_error_field(lua_State *L, const PGresult *r, int code, const char *name) {
-  const char *v = PQresultErrorField(r, code);
+  const char *v = pq.resultErrorField(r, code);
   if (v) {
     lua_pushstring(L, v);
     lua_setfield(L, -2, name);
@@ -184,15 +211,15 @@ static void set_error_field(lua_State *L, const PGresult *r, int code, const cha
 static int p_get_result(lua_State *L) {
   pg_conn *c = check_conn(L);
   luaL_checkany(L, 2);
-  PGresult *r = PQgetResult(c->conn);
+  PGresult *r = pq.getResult(c->conn);
   if (r == NULL) return 0;
   lua_createtable(L, 0, 6);
-  ExecStatusType st = PQresultStatus(r);
-  lua_pushstring(L, PQresStatus(st) + 6);  /* without "PGRES_" */
+  ExecStatusType st = pq.resultStatus(r);
+  lua_pushstring(L, pq.resStatus(st) + 6);  /* without "PGRES_" */
   lua_setfield(L, -2, "status");
-  lua_pushstring(L, PQcmdStatus(r));
+  lua_pushstring(L, pq.cmdStatus(r));
   lua_setfield(L, -2, "command");
-  const char *affected = PQcmdTuples(r);
+  const char *affected = pq.cmdTuples(r);
   if (affected[0]) {
     lua_pushinteger(L, strtoll(affected, NULL, 10));
     lua_setfield(L, -2, "affected");
@@ -206,10 +233,10 @@ static int p_get_result(lua_State *L) {
     set_error_field(L, r, PG_DIAG_SEVERITY_NONLOCALIZED, "severity");
     lua_setfield(L, -2, "error");
   }
-  int nf = PQnfields(r), nt = PQntuples(r);
+  int nf = pq.nfields(r), nt = pq.ntuples(r);
   lua_createtable(L, nf, 0);
   for (int f = 0; f < nf; f++) {
-    lua_pushstring(L, PQfname(r, f));
+    lua_pushstring(L, pq.fname(r, f));
     lua_rawseti(L, -2, f + 1);
   }
   lua_setfield(L, -2, "fields");
@@ -218,18 +245,18 @@ static int p_get_result(lua_State *L) {
     lua_createtable(L, 0, nf);
     for (int f = 0; f < nf; f++) {
       push_value(L, r, t, f, 2);
-      lua_setfield(L, -2, PQfname(r, f));
+      lua_setfield(L, -2, pq.fname(r, f));
     }
     lua_rawseti(L, -2, t + 1);
   }
   lua_setfield(L, -2, "rows");
-  PQclear(r);
+  pq.clear(r);
   return 1;
 }
 
 static int p_status(lua_State *L) {
   pg_conn *c = luaL_checkudata(L, 1, PG_MT);
-  lua_pushstring(L, c->conn == NULL ? "closed" : PQstatus(c->conn) == CONNECTION_OK ? "ok" : "bad");
+  lua_pushstring(L, c->conn == NULL ? "closed" : pq.status(c->conn) == CONNECTION_OK ? "ok" : "bad");
   return 1;
 }
 
@@ -237,9 +264,9 @@ static int p_status(lua_State *L) {
 static int p_close(lua_State *L) {
   pg_conn *c = luaL_checkudata(L, 1, PG_MT);
   if (c->conn) {
-    int fd = PQsocket(c->conn);
+    int fd = pq.socket(c->conn);
     if (fd >= 0) lb_loop_fd_closing(get_loop(L), fd);
-    PQfinish(c->conn);
+    pq.finish(c->conn);
     c->conn = NULL;
   }
   return 0;

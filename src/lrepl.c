@@ -16,6 +16,37 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lrepl.h"
+#include "dynlib.h"
+
+/*
+** The libedit functions and variables used, loaded when the REPL starts (see dynlib.h): each
+** field points at the function or variable of the same name.
+*/
+#define EDIT_SYMBOLS(X) \
+  X(using_history) X(stifle_history) X(read_history) X(write_history) X(add_history) \
+  X(clear_history) X(rl_callback_handler_install) X(rl_callback_handler_remove) \
+  X(rl_callback_read_char) X(rl_completion_matches) X(rl_line_buffer) \
+  X(rl_attempted_completion_over) X(rl_completion_append_character) \
+  X(rl_attempted_completion_function) X(rl_catch_signals) X(rl_readline_name)
+
+static struct {
+#define EDIT_FIELD(name) __typeof__(name) *name;
+  EDIT_SYMBOLS(EDIT_FIELD)
+#undef EDIT_FIELD
+} ed;
+
+/* Loads libedit on the first call; raises a Lua error when it cannot. */
+static void need_libedit(lua_State *L) {
+  static void *libedit;
+  static const lb_dl_symbol symbols[] = {
+#define EDIT_SYMBOL(name) {#name, (void **)&ed.name},
+    EDIT_SYMBOLS(EDIT_SYMBOL)
+#undef EDIT_SYMBOL
+    {NULL, NULL}
+  };
+  const char *err;
+  if (lb_dl_load(LB_LIBEDIT_SONAME, symbols, &libedit, &err) != 0) luaL_error(L, "repl: %s", err);
+}
 
 static struct {
   lua_State *L;        /* valid during repl_feed, when completion may run */
@@ -30,7 +61,7 @@ static struct {
 static void on_line(char *line) {
   R.have_line = 1;
   R.line = line;
-  rl_callback_handler_remove();  /* no echo until the next prompt */
+  ed.rl_callback_handler_remove();  /* no echo until the next prompt */
   R.installed = 0;
 }
 
@@ -53,14 +84,14 @@ static char *next_candidate(const char *text, int state) {
 static char **complete(const char *text, int start, int end) {
   (void)start;
   (void)end;
-  rl_attempted_completion_over = 1;  /* never fall back to file names */
-  rl_completion_append_character = '\0';  /* "lakebase.sleep(" needs no space */
+  *ed.rl_attempted_completion_over = 1;  /* never fall back to file names */
+  *ed.rl_completion_append_character = '\0';  /* "lakebase.sleep(" needs no space */
   free_candidates();
   lua_State *L = R.L;
   if (!L || R.completer == LUA_NOREF) return NULL;
   lua_rawgeti(L, LUA_REGISTRYINDEX, R.completer);
   lua_pushstring(L, text);
-  lua_pushstring(L, rl_line_buffer ? rl_line_buffer : "");
+  lua_pushstring(L, *ed.rl_line_buffer ? *ed.rl_line_buffer : "");
   if (lua_pcall(L, 2, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
     lua_pop(L, 1);
     return NULL;
@@ -79,11 +110,12 @@ static char **complete(const char *text, int start, int end) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  return k > 0 ? rl_completion_matches(text, next_candidate) : NULL;
+  return k > 0 ? ed.rl_completion_matches(text, next_candidate) : NULL;
 }
 
 /* core.repl_open(history_path, completer) */
 static int c_open(lua_State *L) {
+  need_libedit(L);
   const char *path = luaL_checkstring(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   free(R.history);
@@ -91,30 +123,32 @@ static int c_open(lua_State *L) {
   if (R.completer != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, R.completer);
   lua_pushvalue(L, 2);
   R.completer = luaL_ref(L, LUA_REGISTRYINDEX);
-  rl_catch_signals = 0;  /* the host's loop owns SIGINT */
-  rl_readline_name = "lakebase";
-  rl_attempted_completion_function = complete;
-  using_history();
-  stifle_history(2000);
-  if (R.history) read_history(R.history);
+  *ed.rl_catch_signals = 0;  /* the host's loop owns SIGINT */
+  *ed.rl_readline_name = "lakebase";
+  *ed.rl_attempted_completion_function = complete;
+  ed.using_history();
+  ed.stifle_history(2000);
+  if (R.history) ed.read_history(R.history);
   return 0;
 }
 
 /* core.repl_prompt(prompt): shows the prompt and starts editing a line. */
 static int c_prompt(lua_State *L) {
+  need_libedit(L);
   const char *prompt = luaL_checkstring(L, 1);
-  if (R.installed) rl_callback_handler_remove();
+  if (R.installed) ed.rl_callback_handler_remove();
   R.have_line = 0;
-  rl_callback_handler_install(prompt, on_line);
+  ed.rl_callback_handler_install(prompt, on_line);
   R.installed = 1;
   return 0;
 }
 
 /* core.repl_feed() -> line | false (end of input) | nil (not finished) */
 static int c_feed(lua_State *L) {
+  need_libedit(L);
   if (!R.installed) return 0;
   R.L = L;
-  rl_callback_read_char();
+  ed.rl_callback_read_char();
   R.L = NULL;
   if (!R.have_line) return 0;
   R.have_line = 0;
@@ -122,7 +156,7 @@ static int c_feed(lua_State *L) {
     lua_pushboolean(L, 0);
     return 1;
   }
-  if (R.line[0] != '\0') add_history(R.line);
+  if (R.line[0] != '\0') ed.add_history(R.line);
   lua_pushstring(L, R.line);
   free(R.line);
   R.line = NULL;
@@ -131,9 +165,9 @@ static int c_feed(lua_State *L) {
 
 /* core.repl_interrupt(): abandons the line being edited (Ctrl-C at the prompt). */
 static int c_interrupt(lua_State *L) {
-  (void)L;
+  need_libedit(L);
   if (R.installed) {
-    rl_callback_handler_remove();
+    ed.rl_callback_handler_remove();
     R.installed = 0;
   }
   fputs("^C\n", stdout);
@@ -143,8 +177,9 @@ static int c_interrupt(lua_State *L) {
 
 /* core.repl_close(): saves the history (mode 0600) and restores the terminal. */
 static int c_close(lua_State *L) {
+  need_libedit(L);
   if (R.installed) {
-    rl_callback_handler_remove();
+    ed.rl_callback_handler_remove();
     R.installed = 0;
   }
   if (R.history) {
@@ -154,11 +189,11 @@ static int c_close(lua_State *L) {
       fchmod(fd, 0600);
       close(fd);
     }
-    write_history(R.history);
+    ed.write_history(R.history);
     free(R.history);
     R.history = NULL;
   }
-  clear_history();
+  ed.clear_history();
   free_candidates();
   if (R.completer != LUA_NOREF) {
     luaL_unref(L, LUA_REGISTRYINDEX, R.completer);

@@ -103,6 +103,17 @@ check "--verbose output and errors hold no secret" bash -c "! grep -q -e query-s
 LAKEBASE_DEBUG=1 "$LB" "$tmp/verbose.lua" >"$tmp/out" 2>"$tmp/err"
 check "LAKEBASE_DEBUG=1 is the same as --verbose" err_has "GET http://127.0.0.1"
 
+# The embedded modules are bytecode that keeps its debug information (src/embed_lua.c).
+run -e 'lakebase.http.request(42)'
+check "a traceback through an embedded module names its file and line" err_has "lua/lakebase/http.lua:[0-9][0-9]*: in upvalue 'check'"
+
+# libcurl, libpq and libedit load on first use only (src/dynlib.h): not for a run that needs none.
+maps='local m = io.open("/proc/self/maps"):read("a") print(m:match("libcurl") or m:match("libpq") or m:match("libedit") or "none")'
+run -e "$maps"
+check "a run without HTTP, SQL or REPL loads neither libcurl, libpq nor libedit" out_is "none"
+run -e "pcall(lakebase.http.request, {url = 'http://127.0.0.1:1/'}) $maps"
+check "the first HTTP request loads libcurl" out_is "libcurl"
+
 # Development override of the embedded modules.
 mkdir -p "$tmp/lua/lakebase"
 printf 'return { hello = "from disk" }\n' >"$tmp/lua/lakebase/devcheck.lua"
