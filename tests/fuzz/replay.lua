@@ -12,7 +12,8 @@ if not (target and drivers.targets[target]) then
 end
 local files = {}
 for i = 2, #arg do
-  local r = lakebase.exec { "find", arg[i], "-type", "f", check = true }
+  local r = lakebase.exec { "find", arg[i], "-type", "f" }
+  if r.code ~= 0 then io.stderr:write("replay: cannot read ", arg[i], ": ", r.stderr) os.exit(2) end
   for path in r.stdout:gmatch("[^\n]+") do files[#files + 1] = path end
 end
 table.sort(files)
