@@ -58,8 +58,9 @@ function kinds.deferred(i)
       lb.sleep(attempt)
     end
   end, branch.name)
-  branch:update({ ttl = "3600s" }):wait()
-  cleanup.run()
+  local ok, err = pcall(function() branch:update({ ttl = "3600s" }):wait() end)
+  cleanup.run()  -- now, not at the end of the script, whether the update worked or not
+  if not ok then error(err, 0) end
 end
 function kinds.sql(i)
   local branch <close> = pg_project:create_branch("w" .. i, { no_expiry = true }, { ephemeral = true }):wait()
@@ -80,7 +81,7 @@ end
 
 -- Outcomes: ok, planned, timeout, injected (an operation failed by fault injection); any other
 -- error is unexpected and printed.
-local outcomes, unexpected = {}, 0
+local outcomes, unexpected, by_kind = {}, 0, {}
 local function classify(ok, err)
   if ok then return "ok" end
   if err == PLANNED then return "planned" end
@@ -97,6 +98,7 @@ local function worker()
     local i = next_i
     local kind = kind_of(i)
     local ok, err = pcall(kinds[kind], i)
+    by_kind[kind] = (by_kind[kind] or 0) + (ok and 1 or 0)
     local outcome = classify(ok, err)
     if not outcome then
       unexpected = unexpected + 1
@@ -137,6 +139,10 @@ for _, p in ipairs { project, pg_project } do
 end
 print(string.format("%d workflows in %.1f s (%.1f per second), %d HTTP requests", n, took, n / took,
   client.stats.requests + (pg_client and pg_client.stats.requests or 0)))
+local kinds_done = {}
+for k, v in pairs(by_kind) do kinds_done[#kinds_done + 1] = k .. "=" .. v end
+table.sort(kinds_done)
+print("completed without error, by kind: " .. table.concat(kinds_done, " "))
 local first, last = samples[math.min(2, #samples)] or samples[1], samples[#samples]
 print(string.format("SOAK workflows=%d unexpected=%d rss_first=%.1f rss_last=%.1f fds_first=%d fds_last=%d branches_left=%d",
   n, unexpected, first.rss, last.rss, first.fds, last.fds, left))
