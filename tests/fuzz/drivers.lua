@@ -24,7 +24,9 @@ local function clean(err)
   if getmetatable(err) == BUG then return false end
   if errors.is(err) then return pcall(tostring, err) and type(err.message) == "string" end
   if type(err) == "table" then return type(err.auth_config) == "string" end
-  if type(err) ~= "string" or err:find("^[^\n]-%.lua:%d+:") then return false end
+  -- A runtime error starts with its position, "path/file.lua:12: " (a message that merely quotes
+  -- such text, inside a bad name say, is not one).
+  if type(err) ~= "string" or err:find("^[^%s:]+%.lua:%d+: ") then return false end
   -- A library function refusing its argument ("bad argument #1 to 'setmetatable'") carries no
   -- position, but is a bug all the same; our own "bad argument" messages name our functions.
   local fn = err:match("^bad argument #%d+ to '([%w_]+)'")
