@@ -12,7 +12,7 @@
   X(global_init) X(global_cleanup) X(easy_init) X(easy_cleanup) X(easy_setopt) X(easy_getinfo) \
   X(easy_strerror) X(slist_append) X(slist_free_all) X(multi_init) X(multi_cleanup) \
   X(multi_setopt) X(multi_assign) X(multi_add_handle) X(multi_remove_handle) \
-  X(multi_info_read) X(multi_socket_action)
+  X(multi_info_read) X(multi_socket_action) X(easy_reset)
 
 typedef struct lb_curl_api {
 #define LB_CURL_FIELD(name) __typeof__(curl_##name) *name;

@@ -1,6 +1,7 @@
 /*
 ** http.c: request set-up and response buffering for one libcurl easy handle.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,9 +9,12 @@
 #include "http.h"
 
 struct lb_http {
-  CURL *easy;
+  CURL *easy;                 /* NULL until the loop gives the request a transfer slot */
+  char *method, *url, *body;  /* owned copies: the request may wait in the loop's queue */
+  size_t bodylen;
+  long timeout_ms;
   struct curl_slist *headers;
-  lb_buf body, head;
+  lb_buf resp, head;
   int finished, curlcode;
   long status;
   double seconds;
@@ -41,7 +45,7 @@ void lb_buf_free(lb_buf *b) {
 /* libcurl callbacks: they only copy bytes; returning less than given aborts the transfer. */
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
   lb_http *r = ud;
-  return lb_buf_append(&r->body, p, size * n) == 0 ? size * n : 0;
+  return lb_buf_append(&r->resp, p, size * n) == 0 ? size * n : 0;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud) {
@@ -52,15 +56,44 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   return lb_buf_append(&r->head, p, len) == 0 ? len : 0;
 }
 
+static char *copy(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (d != NULL) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
 lb_http *lb_http_new(const char *method, const char *url, const char *body, size_t bodylen,
                      long timeout_ms, const char **err) {
   lb_http *r = calloc(1, sizeof *r);
-  if (r == NULL || (r->easy = lb_curl.easy_init()) == NULL) {
-    free(r);
+  if (r == NULL || (r->method = copy(method, strlen(method))) == NULL ||
+      (r->url = copy(url, strlen(url))) == NULL ||
+      (body != NULL && (r->body = copy(body, bodylen)) == NULL) ||
+      /* Small JSON bodies: never wait for a 100 Continue. */
+      lb_http_add_header(r, "Expect:") != 0) {
+    lb_http_free(r);
     *err = "out of memory";
     return NULL;
   }
-  CURL *e = r->easy;
+  r->bodylen = bodylen;
+  r->timeout_ms = timeout_ms;
+  return r;
+}
+
+int lb_http_attach(lb_http *r, void *easy, double waited) {
+  CURL *e = r->easy = easy;
+  const char *method = r->method, *url = r->url;
+  long timeout_ms = r->timeout_ms;
+  if (timeout_ms > 0) {
+    /* The time spent queued for a slot counts against the caller's timeout. */
+    timeout_ms -= (long)(waited * 1000.0);
+    if (timeout_ms <= 0) {
+      lb_http_expire(r);
+      return CURLE_OPERATION_TIMEDOUT;
+    }
+  }
   CURLcode rc = CURLE_OK;
 #define SET(opt, val) if (rc == CURLE_OK) rc = lb_curl.easy_setopt(e, opt, val)
   SET(CURLOPT_URL, url);
@@ -70,6 +103,7 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
   SET(CURLOPT_WRITEDATA, r);
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, r);
+  SET(CURLOPT_HTTPHEADER, r->headers);
   SET(CURLOPT_ACCEPT_ENCODING, "");
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_USERAGENT, "lakebase/" LB_VERSION);
@@ -81,14 +115,15 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
     SET(CURLOPT_PIPEWAIT, 1L);
   }
   if (timeout_ms > 0) SET(CURLOPT_TIMEOUT_MS, timeout_ms);
-  if (strcasecmp(method, "GET") == 0 && body == NULL) {
+  if (strcasecmp(method, "GET") == 0 && r->body == NULL) {
     SET(CURLOPT_HTTPGET, 1L);
   } else if (strcasecmp(method, "HEAD") == 0) {
     SET(CURLOPT_NOBODY, 1L);
   } else {
-    if (body != NULL || strcasecmp(method, "POST") == 0) {
-      SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? bodylen : 0));
-      SET(CURLOPT_COPYPOSTFIELDS, body ? body : "");
+    if (r->body != NULL || strcasecmp(method, "POST") == 0) {
+      /* The copy lives as long as the transfer: no second copy inside libcurl. */
+      SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->body ? r->bodylen : 0));
+      SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
     }
     SET(CURLOPT_CUSTOMREQUEST, method);
     /* libcurl silently resends a request when a reused connection turns out to be closed before
@@ -98,38 +133,54 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
     SET(CURLOPT_FRESH_CONNECT, 1L);
   }
 #undef SET
-  /* Small JSON bodies: never wait for a 100 Continue. */
-  if (rc != CURLE_OK || lb_http_add_header(r, "Expect:") != 0) {
-    *err = rc != CURLE_OK ? lb_curl.easy_strerror(rc) : "out of memory";
-    lb_http_free(r);
-    return NULL;
-  }
-  return r;
+  if (rc != CURLE_OK && r->errbuf[0] == '\0')
+    snprintf(r->errbuf, sizeof r->errbuf, "%s", lb_curl.easy_strerror(rc));
+  return (int)rc;
 }
 
 int lb_http_add_header(lb_http *r, const char *line) {
+  /* Before the request is attached: the list is handed to libcurl by lb_http_attach. */
   struct curl_slist *n = lb_curl.slist_append(r->headers, line);
   if (n == NULL) return -1;
   r->headers = n;
-  return lb_curl.easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK ? 0 : -1;
+  return 0;
 }
 
 void lb_http_free(lb_http *r) {
   if (r == NULL) return;
-  lb_curl.easy_cleanup(r->easy);
-  lb_curl.slist_free_all(r->headers);
-  lb_buf_free(&r->body);
+  if (r->easy != NULL) lb_curl.easy_cleanup(r->easy);
+  if (r->headers != NULL) lb_curl.slist_free_all(r->headers);
+  free(r->method);
+  free(r->url);
+  free(r->body);
+  lb_buf_free(&r->resp);
   lb_buf_free(&r->head);
   free(r);
 }
 
 void *lb_http_easy(lb_http *r) { return r->easy; }
 
+long lb_http_timeout_ms(const lb_http *r) { return r->timeout_ms; }
+
+void lb_http_expire(lb_http *r) {
+  snprintf(r->errbuf, sizeof r->errbuf,
+           "timed out after %ld ms waiting for a free request slot (LAKEBASE_MAX_REQUESTS)",
+           r->timeout_ms);
+}
+
+void *lb_http_detach(lb_http *r) {
+  void *e = r->easy;
+  r->easy = NULL;
+  return e;
+}
+
 void lb_http_finish(lb_http *r, int curlcode) {
   r->finished = 1;
   r->curlcode = curlcode;
-  lb_curl.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
-  lb_curl.easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->seconds);
+  if (r->easy != NULL) {
+    lb_curl.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    lb_curl.easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->seconds);
+  }
   if (curlcode != CURLE_OK && r->errbuf[0] == '\0')
     strncpy(r->errbuf, lb_curl.easy_strerror((CURLcode)curlcode), sizeof r->errbuf - 1);
 }
@@ -141,7 +192,7 @@ void lb_http_result_get(lb_http *r, lb_http_result *out) {
   out->error = r->finished ? r->errbuf : "request did not finish";
   out->headers = r->head.data ? r->head.data : "";
   out->headers_len = r->head.len;
-  out->body = r->body.data ? r->body.data : "";
-  out->body_len = r->body.len;
+  out->body = r->resp.data ? r->resp.data : "";
+  out->body_len = r->resp.len;
   out->seconds = r->seconds;
 }

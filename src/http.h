@@ -1,6 +1,8 @@
 /*
 ** http.h: one HTTP request on libcurl's easy interface, run by the loop's multi handle.
 ** Callbacks only append to C buffers; the response is read after the loop reports the handle done.
+** A request owns copies of what it sends, so it can wait in the loop's queue for a transfer slot;
+** the loop lends it an easy handle (reused across requests) only while it runs.
 */
 #ifndef LB_HTTP_H
 #define LB_HTTP_H
@@ -24,13 +26,26 @@ void lb_buf_free(lb_buf *b);
 */
 lb_http *lb_http_new(const char *method, const char *url, const char *body, size_t bodylen,
                      long timeout_ms, const char **err);
-/* Adds a "Name: value" request header; returns 0 or -1. */
+/* Adds a "Name: value" request header, before the request is attached; returns 0 or -1. */
 int lb_http_add_header(lb_http *r, const char *line);
+/* Frees the request, and the easy handle it still holds, if any. */
 void lb_http_free(lb_http *r);
 
-/* The easy handle, for the loop; the loop stores its handle pointer in CURLOPT_PRIVATE. */
+/*
+** Configures easy (new, or reset by curl_easy_reset) for this request, which holds it until
+** lb_http_detach. waited: seconds spent queued, taken off the timeout. Returns 0, or a CURLcode
+** with the reason in the request's error message (then finish it with that code).
+*/
+int lb_http_attach(lb_http *r, void *easy, double waited);
+/* The easy handle, or NULL when not attached; the loop stores its handle in CURLOPT_PRIVATE. */
 void *lb_http_easy(lb_http *r);
-/* Called by the loop when libcurl reports the transfer finished with the given CURLcode. */
+/* The timeout given to lb_http_new (0: none). */
+long lb_http_timeout_ms(const lb_http *r);
+/* Sets the error message of a request whose timeout passed while it was queued. */
+void lb_http_expire(lb_http *r);
+/* Gives the easy handle back to the loop (after lb_http_finish, or on cancellation). */
+void *lb_http_detach(lb_http *r);
+/* Called by the loop when the transfer finished (or could not start) with the given CURLcode. */
 void lb_http_finish(lb_http *r, int curlcode);
 
 /* Results, valid once finished. */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +48,14 @@ struct lb_loop {
   int pending;
   lb_child *children;           /* unordered: few entries, scanned on every poll */
   int nchildren, capchildren;
+  /* HTTP: at most http_limit transfers run at once (LAKEBASE_MAX_REQUESTS); the rest wait in a
+     FIFO without an easy handle, and finished transfers' easy handles are reset and reused. A
+     fan-out of 500 waits then holds 64 easy handles and connections, not 500. */
+  int http_limit, http_active;
+  lb_handle *queue_head, *queue_tail;
+  CURL **idle;
+  int nidle;
+  char errmsg[160];
   lb_loop_stats stats;
 };
 
@@ -131,6 +140,24 @@ int lb_loop_http_init(lb_loop *loop, const char **err) {
     {NULL, NULL}
   };
   if (loop->multi != NULL) return 0;
+  const char *v = getenv("LAKEBASE_MAX_REQUESTS");
+  long limit = LB_HTTP_LIMIT;
+  if (v != NULL && *v != '\0') {
+    char *end;
+    errno = 0;
+    limit = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || limit < 1 || limit > 10000) {
+      snprintf(loop->errmsg, sizeof loop->errmsg,
+               "LAKEBASE_MAX_REQUESTS is '%.40s': expected a whole number from 1 to 10000", v);
+      *err = loop->errmsg;
+      return -1;
+    }
+  }
+  if ((loop->idle = malloc((size_t)limit * sizeof *loop->idle)) == NULL) {
+    *err = "out of memory";
+    return -1;
+  }
+  loop->http_limit = (int)limit;
   if (lb_dl_load(LB_LIBCURL_SONAME, symbols, &libcurl, err) != 0) return -1;
   if (lb_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     *err = "libcurl could not be initialised";
@@ -192,6 +219,8 @@ void lb_loop_free(lb_loop *loop) {
   for (int i = 0; i < loop->nchildren; i++)
     if (!loop->children[i].reaped) waitpid(loop->children[i].pid, NULL, WNOHANG);
   free(loop->children);
+  for (int i = 0; i < loop->nidle; i++) lb_curl.easy_cleanup(loop->idle[i]);
+  free(loop->idle);
   if (loop->multi != NULL) {
     lb_curl.multi_cleanup(loop->multi);
     lb_curl.global_cleanup();
@@ -251,18 +280,103 @@ int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events) {
   return 0;
 }
 
+/* A request that could not start finishes now, with the reason libcurl (or the queue) gave. */
+static void http_fail(lb_loop *loop, lb_handle *h, int code) {
+  lb_http_finish(h->http, code);
+  loop->stats.http_done++;
+  make_ready(loop, h);
+}
+
+/* Takes the easy handle back from a request that stopped running; keeps it for the next one. */
+static void http_release(lb_loop *loop, lb_handle *h) {
+  CURL *easy = lb_http_detach(h->http);
+  if (easy == NULL) return;
+  loop->http_active--;
+  if (loop->nidle < loop->http_limit) {
+    lb_curl.easy_reset(easy);
+    loop->idle[loop->nidle++] = easy;
+  } else {
+    lb_curl.easy_cleanup(easy);
+  }
+}
+
+/* Gives request h a slot: an easy handle, configured, added to the multi handle. Returns 0, or
+   a CURLcode (nonzero) when it could not start; h then holds no easy handle. */
+static int http_launch(lb_loop *loop, lb_handle *h, double waited) {
+  CURL *easy = loop->nidle > 0 ? loop->idle[--loop->nidle] : lb_curl.easy_init();
+  if (easy == NULL) return CURLE_OUT_OF_MEMORY;
+  loop->http_active++;
+  int rc = lb_http_attach(h->http, easy, waited);
+  if (rc == CURLE_OK) {
+    lb_curl.easy_setopt(easy, CURLOPT_PRIVATE, (void *)h);
+    if (lb_curl.multi_add_handle(loop->multi, easy) == CURLM_OK) return 0;
+    rc = CURLE_FAILED_INIT;
+  }
+  http_release(loop, h);
+  return rc;
+}
+
+/* Takes h out of the queue, and its timeout out of the timer heap. */
+static void http_unqueue(lb_loop *loop, lb_handle *h) {
+  lb_handle **p = &loop->queue_head, *prev = NULL;
+  while (*p && *p != h) { prev = *p; p = &(*p)->next_queued; }
+  if (*p) {
+    *p = h->next_queued;
+    if (loop->queue_tail == h) loop->queue_tail = prev;
+  }
+  h->next_queued = NULL;
+  if (lb_http_timeout_ms(h->http) > 0) lb_timerheap_remove(&loop->timers, &h->timer);
+}
+
+/* Starts queued requests while slots are free. */
+static void http_pump(lb_loop *loop) {
+  while (loop->queue_head != NULL && loop->http_active < loop->http_limit) {
+    lb_handle *h = loop->queue_head;
+    http_unqueue(loop, h);
+    int rc = http_launch(loop, h, lb_now() - h->queued_at);
+    if (rc != 0) http_fail(loop, h, rc);
+  }
+}
+
 int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
-  CURL *easy = lb_http_easy(h->http);
-  lb_curl.easy_setopt(easy, CURLOPT_PRIVATE, (void *)h);
-  if (lb_curl.multi_add_handle(loop->multi, easy) != CURLM_OK) {
-    errno = EINVAL;
-    return -1;
+  if (loop->http_active < loop->http_limit && loop->queue_head == NULL) {
+    if (http_launch(loop, h, 0) != 0) {
+      errno = EINVAL;
+      return -1;
+    }
+  } else {
+    /* A queued request with a timeout expires on time, through the timer heap, even while
+       every slot stays busy. */
+    h->queued_at = lb_now();
+    long timeout_ms = lb_http_timeout_ms(h->http);
+    if (timeout_ms > 0) {
+      h->timer.deadline = h->queued_at + (double)timeout_ms / 1000.0;
+      if (lb_timerheap_push(&loop->timers, &h->timer) != 0) {
+        errno = ENOMEM;
+        return -1;
+      }
+    }
+    h->next_queued = NULL;
+    if (loop->queue_tail) loop->queue_tail->next_queued = h;
+    else loop->queue_head = h;
+    loop->queue_tail = h;
   }
   h->kind = LB_HTTP;
   h->state = LB_PENDING;
   loop->pending++;
   loop->stats.http_started++;
   return 0;
+}
+
+/* Withdraws a pending request: out of the queue, or off the multi handle with its slot freed. */
+static void http_cancel(lb_loop *loop, lb_handle *h) {
+  if (lb_http_easy(h->http) == NULL) {
+    http_unqueue(loop, h);
+    return;
+  }
+  lb_curl.multi_remove_handle(loop->multi, lb_http_easy(h->http));
+  http_release(loop, h);
+  http_pump(loop);
 }
 
 static lb_child *child_find(const lb_loop *loop, pid_t pid) {
@@ -388,7 +502,7 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
   switch (h->kind) {
     case LB_TIMER: lb_timerheap_remove(&loop->timers, &h->timer); break;
     case LB_FDWATCH: fd_stop(loop, h); break;
-    case LB_HTTP: lb_curl.multi_remove_handle(loop->multi, lb_http_easy(h->http)); break;
+    case LB_HTTP: http_cancel(loop, h); break;
     case LB_PROCESS: {
       lb_child *c = child_find(loop, h->pid);
       if (c != NULL && c->h == h) c->h = NULL;  /* still reaped, by reap() */
@@ -410,12 +524,13 @@ static void curl_collect(lb_loop *loop) {
     lb_handle *h = NULL;
     lb_curl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
     lb_curl.multi_remove_handle(loop->multi, easy);
-    if (h != NULL && h->state == LB_PENDING) {
-      lb_http_finish(h->http, code);
-      loop->stats.http_done++;
-      make_ready(loop, h);
-    }
+    if (h == NULL) continue;
+    lb_http_finish(h->http, code);  /* reads the transfer's figures before its handle is reset */
+    http_release(loop, h);
+    loop->stats.http_done++;
+    make_ready(loop, h);
   }
+  http_pump(loop);
 }
 
 static void curl_act(lb_loop *loop, curl_socket_t s, int flags) {
@@ -476,7 +591,14 @@ int lb_loop_poll(lb_loop *loop, double timeout) {
   reap(loop);
   while ((t = lb_timerheap_peek(&loop->timers)) != NULL && t->deadline <= now) {
     lb_timerheap_remove(&loop->timers, t);
-    make_ready(loop, (lb_handle *)((char *)t - offsetof(lb_handle, timer)));
+    lb_handle *h = (lb_handle *)((char *)t - offsetof(lb_handle, timer));
+    if (h->kind == LB_HTTP) {  /* a queued request's timeout */
+      http_unqueue(loop, h);
+      lb_http_expire(h->http);
+      http_fail(loop, h, CURLE_OPERATION_TIMEDOUT);
+    } else {
+      make_ready(loop, h);
+    }
   }
   return 0;
 }

@@ -29,6 +29,8 @@ typedef struct lb_handle {
   lb_timer timer;               /* LB_TIMER */
   int fd, events, revents;      /* LB_FDWATCH */
   lb_http *http;                /* LB_HTTP */
+  struct lb_handle *next_queued; /* LB_HTTP: waiting for a transfer slot */
+  double queued_at;             /* LB_HTTP: when it started waiting */
   pid_t pid;                    /* LB_PROCESS: the child watched */
   int wstatus;                  /* LB_PROCESS: raw waitpid status; -1 running, -2 lost */
 } lb_handle;
@@ -51,6 +53,8 @@ int lb_loop_http_init(lb_loop *loop, const char **err);
 int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds);
 int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events);
 int lb_loop_http_start(lb_loop *loop, lb_handle *h);
+/* Transfers run at once unless LAKEBASE_MAX_REQUESTS says otherwise; later requests queue. */
+#define LB_HTTP_LIMIT 64
 /*
 ** Watches a child started by this process; the handle finishes when it has exited and been
 ** reaped. Also re-watches a child whose previous handle was cancelled (ready at once when it

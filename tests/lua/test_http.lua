@@ -3,13 +3,20 @@
 local T = require "testlib"
 local lb = lakebase
 
+local EXE = arg[-1]
 local conns = {}     -- server-side connections seen
 local requests = 0
+local busy, busiest = {}, {}  -- by /slow?g=GROUP: requests being answered now, and the most at once
 local server = lb.httpd.serve { handler = function(req)
   requests = requests + 1
   conns[req.conn] = true
   if req.path == "/slow" then
-    lb.sleep(tonumber(req.query.s or "0.5"))
+    local g = req.query.g or ""
+    busy[g] = (busy[g] or 0) + 1
+    busiest[g] = math.max(busiest[g] or 0, busy[g])
+    local ok = pcall(lb.sleep, tonumber(req.query.s or "0.5"))
+    busy[g] = busy[g] - 1
+    if not ok then return end
     return 200, { ["Content-Type"] = "text/plain" }, "slept"
   elseif req.path == "/echo" then
     return 201, { ["Content-Type"] = "application/json", ["X-Method"] = req.method,
@@ -141,6 +148,64 @@ T.test("closing a connection wakes the task reading it, and the descriptor can b
   listener:close()
   T.raises(function() lb.timeout(2, function() return acceptor:join() end) end, "server closed")
   for _, x in ipairs { peer, peer2, c2 } do x:close() end
+end)
+
+-- A child lakebase with LAKEBASE_MAX_REQUESTS set runs `code` against this server (BASE);
+-- returns its exit code, stdout and stderr.
+local function child(limit, code)
+  local r = lb.exec { EXE, "-e", "local BASE = " .. string.format("%q", base) .. "\n" .. code,
+    env = { LAKEBASE_MAX_REQUESTS = limit, PATH = os.getenv("PATH"), HOME = os.getenv("HOME") },
+    stderr = "capture", timeout = 30 }
+  return r.code, r.stdout, r.stderr
+end
+
+T.test("LAKEBASE_MAX_REQUESTS caps transfers in flight; the rest wait their turn and all finish", function()
+  local t0 = lb.now()
+  local code, out, err = child("3", [[
+    local fns = {}
+    for i = 1, 10 do fns[i] = function()
+      local status, _, body = lakebase.http.request { url = BASE .. "/slow?g=capped&s=0.2&i=" .. i }
+      return status .. body
+    end end
+    local res = { lakebase.all(fns) }
+    print(#res, table.concat(res, ","):gsub("200slept", "ok"))
+  ]])
+  T.eq(code, 0, "exit code (stderr: " .. err .. ")")
+  T.eq(out, "10\t" .. ("ok,"):rep(9) .. "ok\t10\n", "every request answered")
+  T.eq(busiest.capped, 3, "most requests the server answered at once")
+  -- Four waves of 0.2 s: queued requests really waited for a slot.
+  T.between(lb.now() - t0, 0.8, 5, "seconds for 10 requests 3 at a time")
+end)
+
+T.test("a queued request's timeout runs from the call, even while every slot stays busy", function()
+  local code, out, err = child("1", [[
+    local slow = lakebase.spawn(function() return lakebase.http.request { url = BASE .. "/slow?s=2" } end)
+    lakebase.sleep(0.05)  -- the slow request takes the only slot
+    local t0 = lakebase.now()
+    local ok, e = pcall(lakebase.http.request, { url = BASE .. "/echo", timeout = 0.3 })
+    print(ok, e.kind, string.format("%.1f", lakebase.now() - t0), e.message)
+    -- A cancelled queued request is never sent; the slow one still finishes.
+    local queued = lakebase.spawn(function() return lakebase.http.request { url = BASE .. "/echo?cancelled" } end)
+    lakebase.sleep(0.05)
+    queued:cancel()
+    print((slow:join()))
+  ]])
+  T.eq(code, 0, "exit code (stderr: " .. err .. ")")
+  local ok, kind, secs, msg, slow = out:match("^(%S+)\t(%S+)\t(%S+)\t([^\n]*)\n(%S+)\n$")
+  T.eq(ok, "false", "the queued request failed: " .. out)
+  T.eq(kind, "network", "error kind")
+  T.between(tonumber(secs), 0.3, 1.0, "seconds until the queued request timed out")
+  T.ok(msg:find("waiting for a free request slot", 1, true), "message says why: " .. msg)
+  T.eq(slow, "200", "the request holding the slot finished")
+end)
+
+T.test("a bad LAKEBASE_MAX_REQUESTS is named on the first request", function()
+  for _, bad in ipairs { "0", "ten", "10001", "5x" } do
+    local code, _, err = child(bad, [[lakebase.http.request { url = BASE .. "/echo" }]])
+    T.ok(code ~= 0, "exit code for " .. bad)
+    T.ok(err:find("LAKEBASE_MAX_REQUESTS is '" .. bad .. "': expected a whole number from 1 to 10000", 1, true),
+      "message for " .. bad .. ": " .. err)
+  end
 end)
 
 T.run()
