@@ -4,12 +4,14 @@ local T = require "testlib"
 local lb = lakebase
 
 local EXE = arg[-1]
+local never_sent = true  -- no request with ?never reached the server
 local conns = {}     -- server-side connections seen
 local requests = 0
 local busy, busiest = {}, {}  -- by /slow?g=GROUP: requests being answered now, and the most at once
 local server = lb.httpd.serve { handler = function(req)
   requests = requests + 1
   conns[req.conn] = true
+  if req.query.never then never_sent = false end
   if req.path == "/slow" then
     local g = req.query.g or ""
     busy[g] = (busy[g] or 0) + 1
@@ -185,10 +187,11 @@ T.test("a queued request's timeout runs from the call, even while every slot sta
     local ok, e = pcall(lakebase.http.request, { url = BASE .. "/echo", timeout = 0.3 })
     print(ok, e.kind, string.format("%.1f", lakebase.now() - t0), e.message)
     -- A cancelled queued request is never sent; the slow one still finishes.
-    local queued = lakebase.spawn(function() return lakebase.http.request { url = BASE .. "/echo?cancelled" } end)
+    local queued = lakebase.spawn(function() return lakebase.http.request { url = BASE .. "/echo?never=1" } end)
     lakebase.sleep(0.05)
     queued:cancel()
     print((slow:join()))
+    lakebase.sleep(0.3)  -- time enough for the queued request to go out, were it still queued
   ]])
   T.eq(code, 0, "exit code (stderr: " .. err .. ")")
   local ok, kind, secs, msg, slow = out:match("^(%S+)\t(%S+)\t(%S+)\t([^\n]*)\n(%S+)\n$")
@@ -197,6 +200,7 @@ T.test("a queued request's timeout runs from the call, even while every slot sta
   T.between(tonumber(secs), 0.3, 1.0, "seconds until the queued request timed out")
   T.ok(msg:find("waiting for a free request slot", 1, true), "message says why: " .. msg)
   T.eq(slow, "200", "the request holding the slot finished")
+  T.ok(never_sent, "the cancelled queued request never reached the server")
 end)
 
 T.test("a bad LAKEBASE_MAX_REQUESTS is named on the first request", function()
