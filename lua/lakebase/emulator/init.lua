@@ -10,6 +10,7 @@ local json = require "lakebase.json"
 local httpd = require "lakebase.httpd"
 local log = require "lakebase.log"
 local redact = require "lakebase.redact"
+local errors = require "lakebase.errors"
 local views = require "lakebase.emulator.views"
 local api = require "lakebase.emulator.api"
 local operations = require "lakebase.emulator.operations"
@@ -104,7 +105,13 @@ local function handle(E, req)
   if not identity then
     status, body = err[1], err[2]
   elseif req.path:sub(1, #api.PREFIX) == api.PREFIX then
-    status, body = api.handle(E, req, identity)
+    local ok
+    ok, status, body = pcall(api.handle, E, req, identity)
+    if not ok then  -- the emulator's own failure (state.json unwritable, say): in the API's format
+      if errors.is(status, "cancelled") then error(status, 0) end
+      log.warn("%s %s failed: %s", req.method, req.path, tostring(status))
+      status, body = views.error(500, "INTERNAL_ERROR", "The emulator failed: " .. tostring(status))
+    end
   elseif req.path == "/api/2.0/preview/scim/v2/Me" and req.method == "GET" then
     status, body = 200, { userName = identity, id = "1", active = true,
       emails = json.array { { value = identity, primary = true } } }
@@ -204,7 +211,7 @@ function M.start(opts)
     for t in pairs(E.tasks) do t:cancel("emulator stopping") end
     for t in pairs(E.tasks) do pcall(t.join, t) end
     E.compute.shutdown()
-    E.store:save()
+    E.store:flush()
     for _, dir in ipairs { E.tmpdir, E.sockdir } do
       pcall(require("lakebase.process").exec, { "rm", "-rf", dir })
     end

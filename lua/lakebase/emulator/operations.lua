@@ -182,8 +182,10 @@ function M.start(E, rec, verb)
     verb = verb, resource = rec.name }
   E.store.operations[op.name] = op
   rec.busy = op.name
-  E.store:save()
+  -- Started before the save: should the state file refuse the change (the request is answered
+  -- 500), the operation still finishes and the next write keeps it, so nothing stays busy.
   E.spawn(function() run(E, op, rec) end)
+  E.store:save()
   return op
 end
 

@@ -1,6 +1,8 @@
 --- The emulator's state: resources by name, operations by name, and counters, kept in memory and
--- written to DATA/state.json (atomically: a temporary file renamed over the old one) after every
--- change, so that a restart on the same data directory loses nothing.
+-- written to DATA/state.json (atomically: a temporary file renamed over the old one) before any
+-- change is answered, so that a restart on the same data directory loses nothing. Changes made
+-- together share one write (group commit): writing the whole file once per change made creating
+-- 1,000 branches take 87 s.
 local json = require "lakebase.json"
 
 local M = {}
@@ -43,8 +45,32 @@ function M:group_of(r)
   return g
 end
 
---- Writes the state file (a no-op for a memory-only store).
+--- Records a change: returns once a write of state.json that includes it has finished, raising
+-- that write's error. The changes other tasks make meanwhile go into the same write. Where it
+-- cannot wait (outside a task), it writes at once. A no-op for a memory-only store.
 function M:save()
+  if not self.dir then return end
+  local sched = require "lakebase.sched"
+  if not sched.current() or not coroutine.isyieldable() then return self:flush() end
+  local batch = self.batch
+  if not batch then
+    batch = sched.event()
+    self.batch = batch
+    sched.spawn(function()
+      -- Let the tasks that are ready run first, so their changes join this write; write even
+      -- when cancelled (the emulator stopping), so that no waiter is left without an answer.
+      pcall(sched.sleep, 0)
+      self.batch = nil
+      batch.ok, batch.err = pcall(self.flush, self)
+      batch:fire()
+    end)
+  end
+  batch:wait()
+  if not batch.ok then error(batch.err, 0) end
+end
+
+--- Writes the state file now (a no-op for a memory-only store).
+function M:flush()
   if not self.dir then return end
   local text = json.encode { resources = self.resources, operations = self.operations, seq = self.seq,
     tokens = self.tokens }
