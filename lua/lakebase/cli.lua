@@ -48,8 +48,12 @@ stderr) and 2 on a bad argument, before any request is sent. (`lakebase run post
 script called postgres.)
 
 Environment:
-  LAKEBASE_LUA_DIR   load lakebase's own Lua modules from this directory first (development)
-  LAKEBASE_DEBUG     as --verbose
+  LAKEBASE_LUA_DIR        load lakebase's own Lua modules from this directory first (development)
+  LAKEBASE_DEBUG          as --verbose
+  LAKEBASE_MAX_REQUESTS   HTTP requests in flight at once (default 64); later ones queue
+  LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
+  LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
+  LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
   DATABRICKS_HOST, DATABRICKS_TOKEN   the workspace and token the API commands and scripts use
 ]]
 
