@@ -40,6 +40,7 @@ function M.human_duration(s)
   return math.tointeger(total) or total
 end
 
+local MIN_TIME, MAX_TIME = -62167219200, 253402300800  -- 0000-01-01 and 10000-01-01, UTC
 local days_in = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
 --- RFC 3339 timestamps. Returns seconds since the epoch (UTC), or nil and the reason.
@@ -51,7 +52,8 @@ function M.timestamp(s)
   y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
   local leap = (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0
   local dim = (mo == 2 and leap) and 29 or days_in[mo]
-  if not dim or d < 1 or d > dim or h > 23 or mi > 59 or sec > 60 then
+  -- A fraction needs its dot: "23:59:5959Z" is not 23:59:59 plus 59 seconds.
+  if not dim or d < 1 or d > dim or h > 23 or mi > 59 or sec > 60 or (frac ~= "" and not frac:match("^%.%d+$")) then
     return nil, "is not a valid date and time: \"" .. s .. "\""
   end
   local offset = 0
@@ -70,7 +72,12 @@ function M.timestamp(s)
   local doy = (153 * mp + 2) // 5 + d - 1
   local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
   local days = era * 146097 + doe - 719468
-  return days * 86400 + h * 3600 + mi * 60 + sec + (tonumber("0" .. frac) or 0) - offset
+  local t = days * 86400 + h * 3600 + mi * 60 + sec + (tonumber("0" .. frac) or 0) - offset
+  -- A zone offset or a leap second can carry a date past what four year digits can show.
+  if t < MIN_TIME or t >= MAX_TIME then
+    return nil, "is outside the years 0000 to 9999 once in UTC: \"" .. s .. "\""
+  end
+  return t
 end
 
 --- Formats seconds since the epoch as RFC 3339 UTC ("2026-01-02T03:04:05Z").
