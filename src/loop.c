@@ -153,6 +153,7 @@ int lb_loop_http_init(lb_loop *loop, const char **err) {
       return -1;
     }
   }
+  free(loop->idle);  /* a previous attempt may have got this far before libcurl failed to load */
   if ((loop->idle = malloc((size_t)limit * sizeof *loop->idle)) == NULL) {
     *err = "out of memory";
     return -1;
@@ -339,29 +340,31 @@ static void http_pump(lb_loop *loop) {
 }
 
 int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
+  h->kind = LB_HTTP;
   if (loop->http_active < loop->http_limit && loop->queue_head == NULL) {
-    if (http_launch(loop, h, 0) != 0) {
-      errno = EINVAL;
+    h->state = LB_PENDING;
+    loop->pending++;
+    loop->stats.http_started++;
+    /* A request libcurl refuses (an option it lacks, no memory) finishes at once with the reason. */
+    int rc = http_launch(loop, h, 0);
+    if (rc != 0) http_fail(loop, h, rc);
+    return 0;
+  }
+  /* A queued request with a timeout expires on time, through the timer heap, even while every
+     slot stays busy. */
+  h->queued_at = lb_now();
+  long timeout_ms = lb_http_timeout_ms(h->http);
+  if (timeout_ms > 0) {
+    h->timer.deadline = h->queued_at + (double)timeout_ms / 1000.0;
+    if (lb_timerheap_push(&loop->timers, &h->timer) != 0) {
+      errno = ENOMEM;
       return -1;
     }
-  } else {
-    /* A queued request with a timeout expires on time, through the timer heap, even while
-       every slot stays busy. */
-    h->queued_at = lb_now();
-    long timeout_ms = lb_http_timeout_ms(h->http);
-    if (timeout_ms > 0) {
-      h->timer.deadline = h->queued_at + (double)timeout_ms / 1000.0;
-      if (lb_timerheap_push(&loop->timers, &h->timer) != 0) {
-        errno = ENOMEM;
-        return -1;
-      }
-    }
-    h->next_queued = NULL;
-    if (loop->queue_tail) loop->queue_tail->next_queued = h;
-    else loop->queue_head = h;
-    loop->queue_tail = h;
   }
-  h->kind = LB_HTTP;
+  h->next_queued = NULL;
+  if (loop->queue_tail) loop->queue_tail->next_queued = h;
+  else loop->queue_head = h;
+  loop->queue_tail = h;
   h->state = LB_PENDING;
   loop->pending++;
   loop->stats.http_started++;
