@@ -98,6 +98,23 @@ T.test("pagination follows page tokens over several pages", function()
   T.eq(pages, 3, "pages")
   local seen = {}
   for _, n in ipairs(names) do T.ok(not seen[n], "no duplicates: " .. n) seen[n] = true end
+  -- A page that ends exactly at the last branch has no token; deleted branches are skipped, also
+  -- when a token names one that was deleted after its page was read.
+  local _, all = c:call("GET", P .. "projects/paged/branches?page_size=13")
+  T.eq(#all.branches, 13, "one full page")
+  T.eq(all.next_page_token, nil, "no token after the last branch")
+  local _, first = c:call("GET", P .. "projects/paged/branches?page_size=4")
+  T.eq(first.branches[4].branch_id, "b04", "first page ends at b04")
+  c:run("DELETE", P .. "projects/paged/branches/b04")
+  c:run("DELETE", P .. "projects/paged/branches/b05")
+  local rest = {}
+  token = first.next_page_token
+  repeat
+    local _, page = c:call("GET", P .. "projects/paged/branches?page_size=4&page_token=" .. token)
+    for _, b in ipairs(page.branches) do rest[#rest + 1] = b.branch_id end
+    token = page.next_page_token
+  until not token
+  T.eq(table.concat(rest, " "), "b06 b07 b08 b09 b10 b11 b12 production", "after the deleted b04, without b05")
   T.eq((c:call("GET", P .. "projects/paged/branches?page_size=-1")), 400, "negative page_size")
   T.eq((c:call("GET", P .. "projects/paged/branches?page_token=zz")), 400, "bad page token")
 end)

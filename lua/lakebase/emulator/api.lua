@@ -357,17 +357,11 @@ local function list(E, def, parent, req)
   end
   local show_deleted, serr = query_bool(req.query, "show_deleted")
   if show_deleted == nil then return bad(serr) end
-  local all = E.store:children(parent, def.kind, show_deleted and def.soft_delete)
-  local items, last = {}, nil
-  for _, rec in ipairs(all) do
-    if not after or rec.name > after then
-      if #items == n then break end
-      items[#items + 1] = views.resource(rec)
-      last = rec.name
-    end
-  end
+  local recs, more = E.store:page(parent, def.kind, show_deleted and def.soft_delete, after, n)
+  local items = {}
+  for i, rec in ipairs(recs) do items[i] = views.resource(rec) end
   local out = { [def.collection] = json.array(items) }
-  if last and all[#all].name ~= last then out.next_page_token = encode_token(last) end
+  if more then out.next_page_token = encode_token(recs[#recs].name) end
   return { 200, out }
 end
 

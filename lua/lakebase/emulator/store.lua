@@ -92,18 +92,48 @@ function M:get(name, include_deleted)
   return nil
 end
 
---- Resources of `kind` directly under `parent` (nil for top level), sorted by name (read only).
-function M:children(parent, kind, include_deleted)
-  local g = self.groups[(parent or "") .. "|" .. kind]
-  if not g then return {} end
+-- The group's members sorted by name, kept until the group changes.
+local function sorted(g)
   if not g.sorted then
     g.sorted = {}
     for _, r in pairs(g.members) do g.sorted[#g.sorted + 1] = r end
     table.sort(g.sorted, function(a, b) return a.name < b.name end)
   end
-  if include_deleted then return g.sorted end
+  return g.sorted
+end
+
+--- Up to `n` resources of `kind` directly under `parent` (nil for top level) whose names sort
+-- after `after` (nil: from the first), in name order; and whether more follow. A page costs a
+-- binary search and the page itself, not a pass over every resource.
+function M:page(parent, kind, include_deleted, after, n)
+  local g = self.groups[(parent or "") .. "|" .. kind]
+  if not g then return {}, false end
+  local all = sorted(g)
+  local lo, hi = 1, #all + 1  -- the first index whose name sorts after `after`
+  if after then
+    while lo < hi do
+      local mid = (lo + hi) // 2
+      if all[mid].name > after then hi = mid else lo = mid + 1 end
+    end
+  end
+  local items = {}
+  for i = lo, #all do
+    local r = all[i]
+    if include_deleted or not r.delete_time then
+      if #items == n then return items, true end
+      items[#items + 1] = r
+    end
+  end
+  return items, false
+end
+
+--- Resources of `kind` directly under `parent` (nil for top level), sorted by name (read only).
+function M:children(parent, kind, include_deleted)
+  local g = self.groups[(parent or "") .. "|" .. kind]
+  if not g then return {} end
+  if include_deleted then return sorted(g) end
   local out = {}
-  for _, r in ipairs(g.sorted) do
+  for _, r in ipairs(sorted(g)) do
     if not r.delete_time then out[#out + 1] = r end
   end
   return out
