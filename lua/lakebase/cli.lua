@@ -42,10 +42,10 @@ yield, so lakebase.spawn/all/timeout run workflows concurrently on one thread. S
 are in `arg` (arg[0] is the script) and in `...`.
 
 Exit status: 0 success; 1 the script failed (syntax or runtime error, traceback on stderr);
-2 the command line is wrong (unknown option, missing or unreadable script); 130/143 interrupted
-by SIGINT/SIGTERM. `postgres` and `api` commands exit 1 when the API call fails (the error on
-stderr) and 2 on a bad argument, before any request is sent. (`lakebase run postgres` runs a
-script called postgres.)
+2 the command line is wrong (unknown option, missing or unreadable script, a malformed
+LAKEBASE_CLEANUP_GRACE); 130/143 interrupted by SIGINT/SIGTERM. `postgres` and `api` commands
+exit 1 when the API call fails (the error on stderr) and 2 on a bad argument, before any request
+is sent. (`lakebase run postgres` runs a script called postgres.)
 
 Environment:
   LAKEBASE_LUA_DIR        load lakebase's own Lua modules from this directory first (development)
@@ -209,6 +209,8 @@ function M.main(argv)
   end
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
+  local grace_problem = require("lakebase.sched").cleanup_grace_problem
+  if grace_problem then return usage_error(grace_problem) end
   if local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
     return usage_error("--local runs against an embedded emulator: it cannot be combined with --host, --profile or --auth-type")
   end

@@ -416,7 +416,18 @@ end
 
 --- Seconds cleanups get after SIGINT/SIGTERM before the host gives up on them
 -- (LAKEBASE_CLEANUP_GRACE, default 300).
-M.cleanup_grace = tonumber(os.getenv("LAKEBASE_CLEANUP_GRACE") or "") or 300
+M.cleanup_grace = 300
+do
+  local text = os.getenv("LAKEBASE_CLEANUP_GRACE")
+  if text and text ~= "" then
+    local n = tonumber(text)
+    if n and n >= 0 and n < math.huge then
+      M.cleanup_grace = n
+    else  -- the command line refuses to start with it (cli.lua), rather than guess
+      M.cleanup_grace_problem = "LAKEBASE_CLEANUP_GRACE is '" .. text .. "': expected a number of seconds, 0 or more"
+    end
+  end
+end
 
 --- Runs `fn(...)` as the main task and drives the loop until it finishes, then cancels what is left
 -- and lets those cleanups run. Returns the main task, the signal that interrupted it if any, and

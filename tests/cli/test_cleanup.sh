@@ -76,4 +76,10 @@ kill -TERM $pid; wait $pid; echo $? >"$tmp/rc"
 took=$(( $(date +%s) - start ))
 check "cleanups get a bounded grace period (LAKEBASE_CLEANUP_GRACE)" bash -c "[ \$(cat $tmp/rc) = 143 ] && grep -q 'a slow cleanup' $tmp/err && [ $took -lt 10 ]"
 
+for bad in 5m -1 inf; do
+  LAKEBASE_CLEANUP_GRACE=$bad "$LB" -e 'print("ran")' >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+  check "LAKEBASE_CLEANUP_GRACE=$bad is refused before anything runs (exit 2, named)" \
+    bash -c "[ \$(cat $tmp/rc) = 2 ] && [ ! -s $tmp/out ] && grep -q \"LAKEBASE_CLEANUP_GRACE is '$bad': expected a number of seconds\" $tmp/err"
+done
+
 finish
