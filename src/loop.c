@@ -340,34 +340,32 @@ static void http_pump(lb_loop *loop) {
 }
 
 int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
-  h->kind = LB_HTTP;
-  if (loop->http_active < loop->http_limit && loop->queue_head == NULL) {
-    h->state = LB_PENDING;
-    loop->pending++;
-    loop->stats.http_started++;
-    /* A request libcurl refuses (an option it lacks, no memory) finishes at once with the reason. */
-    int rc = http_launch(loop, h, 0);
-    if (rc != 0) http_fail(loop, h, rc);
-    return 0;
-  }
-  /* A queued request with a timeout expires on time, through the timer heap, even while every
-     slot stays busy. */
-  h->queued_at = lb_now();
-  long timeout_ms = lb_http_timeout_ms(h->http);
-  if (timeout_ms > 0) {
+  int queued = loop->http_active >= loop->http_limit || loop->queue_head != NULL;
+  if (queued) {
+    /* A queued request with a timeout expires on time, through the timer heap, even while
+       every slot stays busy. */
+    h->queued_at = lb_now();
+    long timeout_ms = lb_http_timeout_ms(h->http);
     h->timer.deadline = h->queued_at + (double)timeout_ms / 1000.0;
-    if (lb_timerheap_push(&loop->timers, &h->timer) != 0) {
+    if (timeout_ms > 0 && lb_timerheap_push(&loop->timers, &h->timer) != 0) {
       errno = ENOMEM;
       return -1;
     }
   }
-  h->next_queued = NULL;
-  if (loop->queue_tail) loop->queue_tail->next_queued = h;
-  else loop->queue_head = h;
-  loop->queue_tail = h;
+  h->kind = LB_HTTP;
   h->state = LB_PENDING;
   loop->pending++;
   loop->stats.http_started++;
+  if (queued) {
+    h->next_queued = NULL;
+    if (loop->queue_tail) loop->queue_tail->next_queued = h;
+    else loop->queue_head = h;
+    loop->queue_tail = h;
+    return 0;
+  }
+  /* A request libcurl refuses (an option it lacks, no memory) finishes at once with the reason. */
+  int rc = http_launch(loop, h, 0);
+  if (rc != 0) http_fail(loop, h, rc);
   return 0;
 }
 

@@ -15,6 +15,10 @@ for _ = 1, runs do
   once("lakebase", { exe, "-e", "" })
   once("lua", { "lua5.4", "-e", "" })
 end
-local function median(t) table.sort(t); return t[(#t + 1) // 2] end
-local lm, um = median(times.lakebase), median(times.lua)
-print(string.format("%.2f %.2f %.2f %.2f", lm, um, times.lakebase[1], times.lua[1]))
+local function median_and_min(t)
+  table.sort(t)
+  return t[(#t + 1) // 2], t[1]
+end
+local lm, lmin = median_and_min(times.lakebase)
+local um, umin = median_and_min(times.lua)
+print(string.format("%.2f %.2f %.2f %.2f", lm, um, lmin, umin))

@@ -7,6 +7,18 @@ function M.new(url, token)
   return setmetatable({ url = url, token = token }, M)
 end
 
+--- Starts `EXE emulator --token TOKEN ARGS...` as a child process (stopped by SIGTERM should the
+-- test runner die) and waits until it listens. Returns the process and a client for it.
+function M.spawn(exe, token, args)
+  local argv = { exe, "emulator", "--token", token, table.unpack(args) }
+  argv.stdout, argv.stderr, argv.pdeathsig = "pipe", "inherit", "TERM"
+  local proc = lakebase.process.spawn(argv)
+  local line = lakebase.timeout(60, function() return proc:read_line() end)
+  local url = line and line:match("listening on (%S+)")
+  assert(url, "the emulator did not start: " .. tostring(line))
+  return proc, M.new(url, token)
+end
+
 --- call(method, path, body_table_or_nil, query_string_or_nil) -> status, decoded body, headers
 function M:call(method, path, body, headers)
   local h = { Authorization = "Bearer " .. self.token, ["Content-Type"] = "application/json" }

@@ -13,12 +13,8 @@ local data = lb.exec { "mktemp", "-d", "/tmp/lakebase-restart-test-XXXXXX", chec
 local emu  -- the running emulator: {proc=, url=, client=}
 
 local function start()
-  local proc = lb.process.spawn { EXE, "emulator", "--data", data, "--token", TOKEN, "--op-latency", "1.5",
-    stdout = "pipe", stderr = "inherit" }
-  local line = lb.timeout(60, function() return proc:read_line() end)
-  local url = line and line:match("listening on (%S+)")
-  assert(url, "the emulator did not start: " .. tostring(line))
-  emu = { proc = proc, url = url, client = Client.new(url, TOKEN) }
+  local proc, client = Client.spawn(EXE, TOKEN, { "--data", data, "--op-latency", "1.5" })
+  emu = { proc = proc, url = client.url, client = client }
   return emu
 end
 

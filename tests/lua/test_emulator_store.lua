@@ -19,12 +19,9 @@ end
 
 local function start()
   stop()
-  proc = lb.process.spawn { EXE, "emulator", "--no-postgres", "--data", data, "--token", TOKEN,
-    "--op-latency", "0.2", stdout = "pipe", stderr = "inherit", pdeathsig = "TERM" }
-  local line = lb.timeout(30, function() return proc:read_line() end)
-  local url = line and line:match("listening on (%S+)")
-  assert(url, "the emulator did not start: " .. tostring(line))
-  return Client.new(url, TOKEN)
+  local client
+  proc, client = Client.spawn(EXE, TOKEN, { "--no-postgres", "--data", data, "--op-latency", "0.2" })
+  return client
 end
 
 local N = 60

@@ -127,16 +127,9 @@ function M:page(parent, kind, include_deleted, after, n)
   return items, false
 end
 
---- Resources of `kind` directly under `parent` (nil for top level), sorted by name (read only).
+--- Resources of `kind` directly under `parent` (nil for top level), sorted by name.
 function M:children(parent, kind, include_deleted)
-  local g = self.groups[(parent or "") .. "|" .. kind]
-  if not g then return {} end
-  if include_deleted then return sorted(g) end
-  local out = {}
-  for _, r in ipairs(sorted(g)) do
-    if not r.delete_time then out[#out + 1] = r end
-  end
-  return out
+  return (self:page(parent, kind, include_deleted, nil, math.huge))
 end
 
 --- Every resource below `name` (children, grandchildren, ...).
