@@ -3,8 +3,8 @@
 ** writes a C file holding each module as bytecode, with its debug information (tracebacks keep
 ** their file names and lines), and the module table of embedded.h. Loading bytecode at start-up
 ** costs a fraction of compiling the source.
-**   embed_lua OUT.c lua/lakebase/init.lua lua/lakebase/sched.lua ...   (from the repository's top)
-** lua/lakebase/init.lua is module "lakebase"; lua/lakebase/sched.lua is "lakebase.sched".
+**   embed_lua OUT.c lua/lakebase/init.lua lua/lakebase/runtime/sched.lua ...   (from the repository's top)
+** lua/lakebase/init.lua is module "lakebase"; lua/lakebase/runtime/sched.lua is "lakebase.runtime.sched".
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 typedef struct lb_embedded_module {
-  const char *name;  /* module name: "lakebase.sched" */
-  const char *path;  /* path in the repository: "lua/lakebase/sched.lua" */
+  const char *name;  /* module name: "lakebase.runtime.sched" */
+  const char *path;  /* path in the repository: "lua/lakebase/runtime/sched.lua" */
   const unsigned char *code;  /* lua_dump output */
   size_t length;
 } lb_embedded_module;

@@ -2,7 +2,7 @@
 -- Waiting functions (sleep, HTTP, ...) yield to the event loop, so they must run inside a task;
 -- every script, `-e` chunk and REPL line already is one.
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
+local sched = require "lakebase.runtime.sched"
 
 local M = {
   version = core.version,
@@ -13,24 +13,24 @@ local M = {
   event = sched.event,
   now = core.now,
   -- lakebase.defer(fn [, label]): fn runs when the script ends, however it ends (see cleanup.lua).
-  defer = function(...) return require("lakebase.cleanup").defer(...) end,
+  defer = function(...) return require("lakebase.runtime.cleanup").defer(...) end,
   -- lakebase.exec{"prog", args..., ...}: loads lakebase.process on first use.
-  exec = function(...) return require("lakebase.process").exec(...) end,
+  exec = function(...) return require("lakebase.runtime.process").exec(...) end,
 }
 
 -- Submodules load on first use, to keep start-up cheap.
 local lazy = {
-  http = "lakebase.http",
-  json = "lakebase.json",
-  errors = "lakebase.errors",
-  net = "lakebase.net",
-  httpd = "lakebase.httpd",
-  log = "lakebase.log",
-  process = "lakebase.process",
+  http = "lakebase.runtime.http",
+  json = "lakebase.base.json",
+  errors = "lakebase.base.errors",
+  net = "lakebase.runtime.net",
+  httpd = "lakebase.runtime.httpd",
+  log = "lakebase.base.log",
+  process = "lakebase.runtime.process",
   schema = "lakebase.api.schema",
   emulator = "lakebase.emulator",
   auth = "lakebase.auth",
-  pg = "lakebase.pg",
+  pg = "lakebase.runtime.pg",
 }
 
 --- A client of the Lakebase API. lakebase.client{host=, token=} uses exactly that; otherwise the

@@ -105,7 +105,7 @@ check "LAKEBASE_DEBUG=1 is the same as --verbose" err_has "GET http://127.0.0.1"
 
 # The embedded modules are bytecode that keeps its debug information (src/embed_lua.c).
 run -e 'lakebase.http.request(42)'
-check "a traceback through an embedded module names its file and line" err_has "lua/lakebase/http.lua:[0-9][0-9]*: in upvalue 'check'"
+check "a traceback through an embedded module names its file and line" err_has "lua/lakebase/runtime/http.lua:[0-9][0-9]*: in upvalue 'check'"
 
 # libcurl, libpq and libedit load on first use only (src/dynlib.h): not for a run that needs none.
 maps='local m = io.open("/proc/self/maps"):read("a") print(m:match("libcurl") or m:match("libpq") or m:match("libedit") or "none")'

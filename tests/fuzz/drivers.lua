@@ -3,8 +3,8 @@
 -- or a message without a source position. A Lua runtime error ("x.lua:12: attempt to index ..."),
 -- a broken invariant (M.bug) or a secret in a message is a bug, and M.run reports it. The same
 -- drivers run under libFuzzer (fuzz_lua.c) and replay saved inputs in the plain build (replay.lua).
-local errors = require "lakebase.errors"
-local json = require "lakebase.json"
+local errors = require "lakebase.base.errors"
+local json = require "lakebase.base.json"
 
 local M = {}
 local targets = {}
@@ -52,7 +52,7 @@ end
 local STATUSES = { 200, 200, 200, 201, 400, 401, 404, 409, 429, 500, 503, 204, 302 }
 local SCENARIOS = { "get", "list", "delete", "create", "operation", "request" }
 function targets.envelope(data)
-  local http = require "lakebase.http"
+  local http = require "lakebase.runtime.http"
   local client_mod = require "lakebase.api.client"
   local status = STATUSES[(data:byte(1) or 0) % #STATUSES + 1]
   local scenario = SCENARIOS[(data:byte(2) or 0) % #SCENARIOS + 1]
@@ -202,7 +202,7 @@ end
 
 -- Recipe packages: as given, and with the checksum line made to match so parsing goes deeper.
 function targets.pack(data)
-  local pack = require "lakebase.recipe_pack"
+  local pack = require "lakebase.recipe.pack"
   local sha256 = require("lakebase.core").sha256
   local function try(text)
     local ok, h, files = pcall(pack.parse, text, "fuzz.lbrecipe")

@@ -162,7 +162,7 @@ T.test("a quoted password with # and ; reaches the server exactly, as HTTP Basic
   server:close()
   T.eq(r.code, 0, "exit code (" .. r.stderr .. ")")
   T.eq(r.stdout, "alice@example.com\n", "the current user")
-  T.eq(require("lakebase.base64").decode(seen:match("^Basic (.*)$")), "alice@example.com:p#ss; wordSEKRIT", "credentials sent")
+  T.eq(require("lakebase.base.base64").decode(seen:match("^Basic (.*)$")), "alice@example.com:p#ss; wordSEKRIT", "credentials sent")
 end)
 
 T.test("text output shows sources and hides secrets", function()

@@ -204,7 +204,7 @@ T.test("an ephemeral creation is deleted however the workflow is interrupted, an
   p:create_branch("kept", { no_expiry = true }):wait()
   T.raises(function() p:create_branch("kept", { no_expiry = true }, { ephemeral = true }):wait() end, "ALREADY_EXISTS")
   T.eq(state("kept"), "READY", "the branch that was there")
-  T.eq(#require("lakebase.cleanup").left_behind(), 0, "cleanups left registered")
+  T.eq(#require("lakebase.runtime.cleanup").left_behind(), 0, "cleanups left registered")
   slow:stop()
   T.ok(lb.errors.is(err, "timeout"), "a timeout error")
 end)

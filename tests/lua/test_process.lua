@@ -285,7 +285,7 @@ T.test("the core binding: status, handle result, errors naming the bad value", f
   local core = require "lakebase.core"
   local p = core.spawn { argv = { "sh", "-c", "exit 4" } }
   T.eq(p:status(), "running", "running")
-  local h = lb.spawn(function() return require("lakebase.sched").wait(p:handle()) end):join()
+  local h = lb.spawn(function() return require("lakebase.runtime.sched").wait(p:handle()) end):join()
   T.eq(select(2, h:result()), 4, "handle result")
   T.eq(tostring(h):match("process"), "process", "handle kind")
   T.raises(function() core.spawn { argv = { "x" }, stdout = "file" } end,

@@ -4,20 +4,20 @@
 -- kind "timeout"). 429, 503, transport failures and unreadable answers are retried with backoff
 -- inside `opts.retry_timeout` (default 300 s); a create or delete retried after its answer was
 -- lost settles on what the first attempt did instead of failing with "already exists"/"not found".
-local http = require "lakebase.http"
-local json = require "lakebase.json"
-local sched = require "lakebase.sched"
+local http = require "lakebase.runtime.http"
+local json = require "lakebase.base.json"
+local sched = require "lakebase.runtime.sched"
 local validate = require "lakebase.api.validate"
 local core = require "lakebase.core"
-local errors = require "lakebase.errors"
-local redact = require "lakebase.redact"
-local log = require "lakebase.log"
+local errors = require "lakebase.base.errors"
+local redact = require "lakebase.base.redact"
+local log = require "lakebase.base.log"
 local schema = require "lakebase.api.schema"
 local retry = require "lakebase.api.retry"
 local resource = require "lakebase.api.resource"
 local operation = require "lakebase.api.operation"
 local shape = require "lakebase.api.shape"
-local cleanup = require "lakebase.cleanup"
+local cleanup = require "lakebase.runtime.cleanup"
 
 local M = {}
 local BASE = "/api/2.0/postgres/"

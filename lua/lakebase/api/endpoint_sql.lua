@@ -50,7 +50,7 @@ function M.install(Endpoint, client_of)
   --- A connection to the endpoint (lakebase.pg). opts: database, user, sslmode.
   function Endpoint:connect(opts)
     opts = check_opts("connect", opts)
-    local pg = require "lakebase.pg"
+    local pg = require "lakebase.runtime.pg"
     local client = client_of(self)
     local host, port, sslmode = address(self)
     local function attempt()

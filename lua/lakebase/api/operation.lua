@@ -1,11 +1,11 @@
 --- Long-running operations. `op:wait{timeout=}` yields until the operation is done and returns the
 -- resulting resource object (nil for deletes), or raises a lakebase.Error (kind "operation") naming
 -- the operation and its error, or kind "timeout". `op:done()` polls once.
-local sched = require "lakebase.sched"
+local sched = require "lakebase.runtime.sched"
 local core = require "lakebase.core"
-local errors = require "lakebase.errors"
+local errors = require "lakebase.base.errors"
 local retry = require "lakebase.api.retry"
-local progress = require "lakebase.progress"
+local progress = require "lakebase.runtime.progress"
 local shape = require "lakebase.api.shape"
 
 local M = {}

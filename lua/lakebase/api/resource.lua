@@ -83,10 +83,10 @@ local function make_class(kind)
   --- Marks the resource for deletion (awaited) when the <close> variable holding it goes out of
   -- scope, or when the script ends however it ends. Returns the resource.
   function C:ephemeral()
-    require("lakebase.cleanup").ephemeral(self)
+    require("lakebase.runtime.cleanup").ephemeral(self)
     return self
   end
-  C.__close = function(self) require("lakebase.cleanup").close(self) end
+  C.__close = function(self) require("lakebase.runtime.cleanup").close(self) end
 
   --- Deletes the resource. Returns an Operation.
   function C:delete()

@@ -1,8 +1,8 @@
 --- Checks that an API answer has the shape the reference documents before anything indexes it. An
 -- answer that is JSON but the wrong shape (a proxy's page, a truncated body, a server bug) becomes
 -- one clear lakebase.Error naming the request and the field, never a Lua error deep in the client.
-local errors = require "lakebase.errors"
-local json_null = require("lakebase.json").null
+local errors = require "lakebase.base.errors"
+local json_null = require("lakebase.base.json").null
 
 local M = {}
 

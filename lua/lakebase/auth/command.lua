@@ -1,7 +1,7 @@
 --- `lakebase auth describe [--output json] [--check]`: the resolved workspace, auth type and profile,
 -- and where every attribute came from, secrets shown as ***. With --check it also signs in and
 -- shows who the caller is. Like `databricks auth describe`.
-local json = require "lakebase.json"
+local json = require "lakebase.base.json"
 
 local M = {}
 

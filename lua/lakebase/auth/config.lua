@@ -5,7 +5,7 @@
 -- at all when a host is given and no profile is named). Every attribute remembers where it came
 -- from, for `lakebase auth describe`.
 local ini = require "lakebase.auth.ini"
-local redact = require "lakebase.redact"
+local redact = require "lakebase.base.redact"
 
 local M = {}
 

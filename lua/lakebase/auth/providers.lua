@@ -9,12 +9,12 @@
 -- Fetching is single-flight: tasks that need a token while one is being fetched wait for it.
 -- `invalidate()` drops the current token (after a 401) so the next call fetches a new one.
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
-local http = require "lakebase.http"
-local json = require "lakebase.json"
-local errors = require "lakebase.errors"
-local redact = require "lakebase.redact"
-local base64 = require "lakebase.base64"
+local sched = require "lakebase.runtime.sched"
+local http = require "lakebase.runtime.http"
+local json = require "lakebase.base.json"
+local errors = require "lakebase.base.errors"
+local redact = require "lakebase.base.redact"
+local base64 = require "lakebase.base.base64"
 local validate = require "lakebase.api.validate"
 
 local M = {}
@@ -142,7 +142,7 @@ local function cli(cfg)
     return t.access_token, lifetime
   end
   local function from_command()
-    local ok, r = pcall(require("lakebase.process").exec, { "databricks", "auth", "token", "--host", cfg.host, timeout = 60 })
+    local ok, r = pcall(require("lakebase.runtime.process").exec, { "databricks", "auth", "token", "--host", cfg.host, timeout = 60 })
     if not ok then
       tried[#tried + 1] = "could not run 'databricks auth token': " .. tostring(r)
       return nil

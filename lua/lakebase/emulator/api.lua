@@ -1,7 +1,7 @@
 --- The Lakebase REST API (`/api/2.0/postgres/...`) over the emulator's store: routing, request
 -- validation, pagination, update masks and long-running operations. Side effects on real
 -- PostgreSQL servers are delegated to the engine's compute (lakebase.emulator.compute).
-local json = require "lakebase.json"
+local json = require "lakebase.base.json"
 local validate = require "lakebase.api.validate"
 local resources = require "lakebase.api.schema"
 local views = require "lakebase.emulator.views"

@@ -1,5 +1,5 @@
 --- `lakebase emulator [options]`: serve the emulator until SIGINT/SIGTERM.
-local sched = require "lakebase.sched"
+local sched = require "lakebase.runtime.sched"
 
 local M = {}
 
@@ -94,7 +94,7 @@ function M.run(opts)
   end)
   emu:stop()
   io.stdout:write("lakebase emulator stopped\n")
-  if not ok and not require("lakebase.errors").is(err, "cancelled") then error(err, 0) end
+  if not ok and not require("lakebase.base.errors").is(err, "cancelled") then error(err, 0) end
 end
 
 return M

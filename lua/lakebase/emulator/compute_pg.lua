@@ -4,9 +4,9 @@
 -- copies the parent's data: with pg_basebackup from its running server (consistent while it
 -- runs), or a file copy when it is stopped. Servers run as children of the emulator with the
 -- parent-death signal set, so they never outlive it.
-local sched = require "lakebase.sched"
-local net = require "lakebase.net"
-local log = require "lakebase.log"
+local sched = require "lakebase.runtime.sched"
+local net = require "lakebase.runtime.net"
+local log = require "lakebase.base.log"
 local validate = require "lakebase.api.validate"
 local q = require "lakebase.emulator.pgsql"
 local proxy_mod = require "lakebase.emulator.proxy"
@@ -17,7 +17,7 @@ local SUPERUSER_ROLE = "databricks_superuser"
 local DEFAULT_DB = "databricks_postgres"
 
 local function exec(argv, what)
-  local r = require("lakebase.process").exec(argv)
+  local r = require("lakebase.runtime.process").exec(argv)
   if r.code ~= 0 then
     error(string.format("%s failed (exit %s): %s", what, tostring(r.code or r.signal), (r.stderr or ""):sub(-400)), 0)
   end
@@ -26,7 +26,7 @@ end
 
 local function find_bindir(opts)
   if opts.pg_bindir then return opts.pg_bindir end
-  local ok, r = pcall(require("lakebase.process").exec, { "pg_config", "--bindir" })
+  local ok, r = pcall(require("lakebase.runtime.process").exec, { "pg_config", "--bindir" })
   local dir = ok and r.code == 0 and r.stdout:match("^%s*(.-)%s*$")
   local f = dir and io.open(dir .. "/initdb")
   if f then f:close() return dir end
@@ -59,7 +59,7 @@ local function server_user()
   local status = read_file("/proc/self/status") or ""
   local euid = status:match("\nUid:%s+%d+%s+(%d+)")
   if euid ~= "0" then return nil end
-  local ok, r = pcall(require("lakebase.process").exec, { "id", "-u", "postgres" })
+  local ok, r = pcall(require("lakebase.runtime.process").exec, { "id", "-u", "postgres" })
   if not ok or r.code ~= 0 then
     error("the emulator runs as root, and PostgreSQL refuses to run as root: create a 'postgres' user " ..
       "(Debian's postgresql package does) or run the emulator as an ordinary user", 0)
@@ -75,7 +75,7 @@ local function prepare_dirs(root, sockdir, user)
   exec({ "chgrp", user, root }, "chgrp")
   exec({ "chmod", "0710", root }, "chmod")
   exec({ "chown", user .. ":", root .. "/pg", sockdir }, "chown")
-  local r = require("lakebase.process").exec { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user }
+  local r = require("lakebase.runtime.process").exec { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user }
   if r.code ~= 0 then
     error(string.format("PostgreSQL runs as user '%s' (the emulator runs as root) and cannot reach %s/pg: " ..
       "make the directories above it searchable (chmod o+x) or choose another data directory", user, root), 0)
@@ -138,7 +138,7 @@ function M.new(E)
       stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT", user = user,
       cwd = root .. "/pg" }
     for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
-    local proc = require("lakebase.process").spawn(argv)
+    local proc = require("lakebase.runtime.process").spawn(argv)
     local srv = { proc = proc, port = port, datadir = dir, started_at = require("lakebase.core").now() }
     local deadline = require("lakebase.core").now() + 60
     while true do
@@ -176,7 +176,7 @@ function M.new(E)
     while (srv.busy or 0) > 0 and require("lakebase.core").now() < deadline do sched.sleep(0.05) end
     if srv.proc:status() == "running" then
       srv.proc:kill("INT")  -- fast shutdown: disconnect clients, checkpoint, exit
-      local ok = pcall(require("lakebase.sched").timeout, 30, function() srv.proc:wait() end)
+      local ok = pcall(require("lakebase.runtime.sched").timeout, 30, function() srv.proc:wait() end)
       if not ok then
         srv.proc:kill("QUIT")
         srv.proc:wait()

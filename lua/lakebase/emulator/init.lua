@@ -4,13 +4,13 @@
 --
 --   local emu = require("lakebase.emulator").start { port = 0, data = dir }
 --   emu.url, emu.token ... emu:stop()
-local sched = require "lakebase.sched"
+local sched = require "lakebase.runtime.sched"
 local core = require "lakebase.core"
-local json = require "lakebase.json"
-local httpd = require "lakebase.httpd"
-local log = require "lakebase.log"
-local redact = require "lakebase.redact"
-local errors = require "lakebase.errors"
+local json = require "lakebase.base.json"
+local httpd = require "lakebase.runtime.httpd"
+local log = require "lakebase.base.log"
+local redact = require "lakebase.base.redact"
+local errors = require "lakebase.base.errors"
 local views = require "lakebase.emulator.views"
 local api = require "lakebase.emulator.api"
 local operations = require "lakebase.emulator.operations"
@@ -34,7 +34,7 @@ local function json_response(status, body, extra)
   return status, headers, json.encode(body)
 end
 
-local b64decode = require("lakebase.base64").decode
+local b64decode = require("lakebase.base.base64").decode
 
 -- OAuth: discovery document and the client-credentials token endpoint.
 local function oidc(E, req)
@@ -158,7 +158,7 @@ function M.start(opts)
     return t
   end
   local function run(argv)
-    local r = require("lakebase.process").exec(argv)
+    local r = require("lakebase.runtime.process").exec(argv)
     if r.code ~= 0 then error(argv[1] .. " failed: " .. r.stderr, 0) end
     return r.stdout:match("^%s*(.-)%s*$")
   end
@@ -213,7 +213,7 @@ function M.start(opts)
     E.compute.shutdown()
     E.store:flush()
     for _, dir in ipairs { E.tmpdir, E.sockdir } do
-      pcall(require("lakebase.process").exec, { "rm", "-rf", dir })
+      pcall(require("lakebase.runtime.process").exec, { "rm", "-rf", dir })
     end
   end
   log.debug("emulator listening on %s", E.url)

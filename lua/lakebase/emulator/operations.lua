@@ -2,9 +2,9 @@
 -- its work in a task: the configured latency, then the side effects on real PostgreSQL servers
 -- (through E.compute), then `done` with the resource as `response`, or an `error`. Work is written
 -- to be re-run safely, so that operations cut short by a restart are finished on the next start.
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
-local log = require "lakebase.log"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
+local log = require "lakebase.base.log"
 local validate = require "lakebase.api.validate"
 local resources = require "lakebase.api.schema"
 local views = require "lakebase.emulator.views"

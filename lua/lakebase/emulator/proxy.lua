@@ -2,10 +2,10 @@
 -- emulator do what the real service does at the connection level: start a suspended compute when
 -- a client connects (scale from zero), notice inactivity (scale to zero after
 -- suspend_timeout_duration), and refuse connections while the endpoint is disabled.
-local sched = require "lakebase.sched"
-local net = require "lakebase.net"
-local errors = require "lakebase.errors"
-local log = require "lakebase.log"
+local sched = require "lakebase.runtime.sched"
+local net = require "lakebase.runtime.net"
+local errors = require "lakebase.base.errors"
+local log = require "lakebase.base.log"
 
 local M = {}
 

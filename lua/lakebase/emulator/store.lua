@@ -3,7 +3,7 @@
 -- change is answered, so that a restart on the same data directory loses nothing. Changes made
 -- together share one write (group commit): writing the whole file once per change made creating
 -- 1,000 branches take 87 s.
-local json = require "lakebase.json"
+local json = require "lakebase.base.json"
 
 local M = {}
 M.__index = M
@@ -50,7 +50,7 @@ end
 -- cannot wait (outside a task), it writes at once. A no-op for a memory-only store.
 function M:save()
   if not self.dir then return end
-  local sched = require "lakebase.sched"
+  local sched = require "lakebase.runtime.sched"
   if not sched.current() or not coroutine.isyieldable() then return self:flush() end
   local batch = self.batch
   if not batch then

@@ -1,5 +1,5 @@
 --- How emulator records look on the wire: resource objects, operations and error bodies.
-local json = require "lakebase.json"
+local json = require "lakebase.base.json"
 local resources = require "lakebase.api.schema"
 
 local M = {}

@@ -2,10 +2,10 @@
 -- libcurl multi handle, so connections are kept alive and HTTP/2 streams multiplexed.
 -- Transport failures raise a lakebase.Error of kind "network"; any HTTP status is returned.
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
-local redact = require "lakebase.redact"
-local log = require "lakebase.log"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
+local redact = require "lakebase.base.redact"
+local log = require "lakebase.base.log"
 
 local M = {}
 

@@ -1,6 +1,6 @@
 --- Diagnostics on stderr: `--verbose`/`LAKEBASE_DEBUG` turns on debug lines; `--quiet` silences
 -- progress. Every line goes through redact.text, so no secret is ever printed.
-local redact = require "lakebase.redact"
+local redact = require "lakebase.base.redact"
 
 local M = {
   verbose = (os.getenv("LAKEBASE_DEBUG") or "") ~= "" and os.getenv("LAKEBASE_DEBUG") ~= "0",

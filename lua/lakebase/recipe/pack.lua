@@ -7,7 +7,7 @@
 -- checksum covers the payload; install refuses a file whose checksum, paths, or recipe name and
 -- version do not match its header.
 local recipe = require "lakebase.recipe"
-local process = require "lakebase.process"
+local process = require "lakebase.runtime.process"
 local core = require "lakebase.core"
 
 local M = {}

@@ -6,10 +6,10 @@
 -- by the host in reverse order before it exits. `--keep` (cleanup.keep) leaves ephemeral
 -- resources in place and says so. If cleanups are abandoned (a second Ctrl-C, or the grace period
 -- runs out), `left_behind()` lists what was not undone.
-local log = require "lakebase.log"
-local redact = require "lakebase.redact"
-local errors = require "lakebase.errors"
-local sched = require "lakebase.sched"
+local log = require "lakebase.base.log"
+local redact = require "lakebase.base.redact"
+local errors = require "lakebase.base.errors"
+local sched = require "lakebase.runtime.sched"
 local core = require "lakebase.core"
 
 local M = { keep = false }

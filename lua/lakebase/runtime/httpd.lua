@@ -2,10 +2,10 @@
 -- task; a handler may wait (sleep, HTTP, SQL) while other connections go on.
 -- handler(req) gets {method=, path=, query=, headers=, body=, peer=} and returns
 -- status, headers (table), body (string).
-local sched = require "lakebase.sched"
-local net = require "lakebase.net"
-local log = require "lakebase.log"
-local errors = require "lakebase.errors"
+local sched = require "lakebase.runtime.sched"
+local net = require "lakebase.runtime.net"
+local log = require "lakebase.base.log"
+local errors = require "lakebase.base.errors"
 
 local M = {}
 

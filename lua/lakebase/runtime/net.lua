@@ -1,8 +1,8 @@
 --- TCP on the event loop: calls read like blocking code and yield while the socket is not ready.
 -- Only numeric addresses (no DNS lookups, which would block the loop).
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
 
 local M = {}
 

@@ -6,7 +6,7 @@
 -- Cancellation is delivered as an error (kind "cancelled") raised by the wait the task is blocked
 -- in, once; cleanup code (pcall handlers, `<close>` variables) may wait again afterwards.
 local core = require "lakebase.core"
-local errors = require "lakebase.errors"
+local errors = require "lakebase.base.errors"
 
 local M = {}
 

@@ -10,9 +10,9 @@
 -- apart from the SQL text ($1, $2, ...), so no value is ever parsed as SQL. Failures raise
 -- lakebase.Error objects of kind "sql" with sqlstate, message, detail and hint.
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
-local json = require "lakebase.json"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
+local json = require "lakebase.base.json"
 
 local M = {}
 M.null = json.null

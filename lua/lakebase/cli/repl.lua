@@ -4,10 +4,10 @@
 -- `return`; tables and resources print nested with sorted keys and null shown. `client` is the
 -- default client (configured like scripts; --local points it at an embedded emulator).
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
-local redact = require "lakebase.redact"
-local json = require "lakebase.json"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
+local redact = require "lakebase.base.redact"
+local json = require "lakebase.base.json"
 
 local M = {}
 

@@ -2,7 +2,7 @@
 -- Parameters are checked, all of them, before anything runs (exit 2 with every problem);
 -- --dry-run prints the API calls that would change something instead of making them.
 local recipe = require "lakebase.recipe"
-local json = require "lakebase.json"
+local json = require "lakebase.base.json"
 
 local M = {}
 
@@ -118,7 +118,7 @@ local function new_recipe(name)
     io.stderr:write("lakebase recipe new: ", dir, "/recipe.lua already exists; nothing written\n")
     return 1
   end
-  require("lakebase.process").exec { "mkdir", "-p", dir, check = true }
+  require("lakebase.runtime.process").exec { "mkdir", "-p", dir, check = true }
   local f = assert(io.open(dir .. "/recipe.lua", "wb"))
   f:write(SKELETON:format(name, name))
   f:close()
@@ -143,7 +143,7 @@ function M.run(argv, i)
       io.stderr:write("lakebase recipe ", sub, ": needs ", sub == "pack" and "a SOURCE" or "a FILE", "\n")
       return 2
     end
-    local packer = require "lakebase.recipe_pack"
+    local packer = require "lakebase.recipe.pack"
     local ok, a, b, c = pcall(function()
       if sub == "pack" then return packer.pack(target, argv[i + 2] == "-o" and argv[i + 3] or nil) end
       return packer.install(target)
@@ -195,7 +195,7 @@ function M.run(argv, i)
   local lb = require "lakebase"
   local cok, client = pcall(lb.default_client)
   if not cok then
-    io.stderr:write("Error: ", require("lakebase.errors").message(client), "\n")
+    io.stderr:write("Error: ", require("lakebase.base.errors").message(client), "\n")
     return 1
   end
   local ctx = { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = lb, recipe = def,

@@ -3,8 +3,8 @@
 -- wait yields, so other tasks run meanwhile. A cancelled or timed-out exec stops its child
 -- (SIGTERM, then SIGKILL after GRACE seconds) and reaps it before raising.
 local core = require "lakebase.core"
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
 
 local M = {}
 

@@ -2,7 +2,7 @@
 -- terminal and not --quiet: "⋯ waiting for 3 operations (12s): projects/p/branches/b". Concurrent
 -- waits share the line.
 local core = require "lakebase.core"
-local log = require "lakebase.log"
+local log = require "lakebase.base.log"
 
 local M = {}
 local waits, count, ticker = {}, 0, nil
@@ -37,7 +37,7 @@ function M.begin(label)
   waits[w] = true
   count = count + 1
   if not ticker then
-    local sched = require "lakebase.sched"
+    local sched = require "lakebase.runtime.sched"
     ticker = sched.spawn(function()
       while count > 0 do
         sched.sleep(0.5)

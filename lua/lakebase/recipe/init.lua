@@ -102,7 +102,7 @@ function M.load(name)
   end
   for _, b in ipairs(M.BUILTIN) do
     if b == name then
-      local mod = "lakebase.recipes." .. name:gsub("-", "_")
+      local mod = "lakebase.recipe.builtin." .. name:gsub("-", "_")
       local loader
       for _, searcher in ipairs(package.searchers) do
         local f = searcher(mod)
@@ -142,7 +142,7 @@ function M.list()
   end
   for _, b in ipairs(M.BUILTIN) do add(b) end
   for _, dir in ipairs(M.search_path()) do
-    local r = require("lakebase.process").exec { "find", dir, "-mindepth", "1", "-maxdepth", "2", "-name", "*.lua" }
+    local r = require("lakebase.runtime.process").exec { "find", dir, "-mindepth", "1", "-maxdepth", "2", "-name", "*.lua" }
     for path in r.stdout:gmatch("[^\n]+") do
       local rel = path:sub(#dir + 2)
       local name = rel:match("^([^/]+)%.lua$") or rel:match("^([^/]+)/recipe%.lua$")
@@ -153,7 +153,7 @@ function M.list()
   for template in package.path:gmatch("[^;]+") do
     local base = template:match("^(.*)/%?%.lua$")
     if base then
-      local r = require("lakebase.process").exec { "find", base .. "/lakebase_recipes", "-maxdepth", "1", "-name", "*.lua" }
+      local r = require("lakebase.runtime.process").exec { "find", base .. "/lakebase_recipes", "-maxdepth", "1", "-name", "*.lua" }
       for path in r.stdout:gmatch("[^\n]+") do add((path:match("([^/]+)%.lua$"):gsub("_", "-"))) end
     end
   end

@@ -1,8 +1,8 @@
 --- `lakebase postgres COMMAND ...` and `lakebase api METHOD PATH`: the API as one-line commands
 -- for shells and CI. Parsing happens before any request; `run` returns an exit status.
 local commands = require "lakebase.api.commands"
-local json = require "lakebase.json"
-local errors = require "lakebase.errors"
+local json = require "lakebase.base.json"
+local errors = require "lakebase.base.errors"
 
 local M = {}
 
@@ -257,7 +257,7 @@ function M.api(argv, i, get_client)
     return 2
   end
   local base, query = path:match("^([^?]*)%??(.*)$")
-  local q = require("lakebase.httpd").parse_query(query)
+  local q = require("lakebase.runtime.httpd").parse_query(query)
   local ok, result = pcall(function() return get_client():request(method:upper(), base, q, body) end)
   if not ok then
     if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end

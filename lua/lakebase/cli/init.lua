@@ -1,9 +1,9 @@
 --- The command line: parses arguments, runs a script or `-e` code as the main task, and turns the
 -- outcome into an exit status (0 success, 1 script failure, 2 usage error, 130/143 interrupted).
-local sched = require "lakebase.sched"
-local errors = require "lakebase.errors"
-local log = require "lakebase.log"
-local redact = require "lakebase.redact"
+local sched = require "lakebase.runtime.sched"
+local errors = require "lakebase.base.errors"
+local log = require "lakebase.base.log"
+local redact = require "lakebase.base.redact"
 
 local M = {}
 
@@ -128,7 +128,7 @@ end
 -- is recorded first and the cleanup may wait.
 local function with_cleanup(chunk)
   return function(...)
-    local guard <close> = setmetatable({}, { __close = function() require("lakebase.cleanup").run_all() end })
+    local guard <close> = setmetatable({}, { __close = function() require("lakebase.runtime.cleanup").run_all() end })
     return chunk(...)
   end
 end
@@ -139,7 +139,7 @@ local function run_chunk(chunk, args)
   if signal then
     io.stderr:write("lakebase: interrupted by ", signal, forced and " (cleanup abandoned)" or "", "\n")
   end
-  local left = require("lakebase.cleanup").left_behind()
+  local left = require("lakebase.runtime.cleanup").left_behind()
   if #left > 0 then
     io.stderr:write("lakebase: left behind (not cleaned up):\n")
     for _, label in ipairs(left) do io.stderr:write("  ", label, "\n") end
@@ -153,13 +153,13 @@ local function default_client() return require("lakebase").default_client() end
 -- a script, with its registered cleanups and, under --local, the embedded emulator.
 local COMMANDS = {
   auth = function(rest, flags) return require("lakebase.auth.command").run(rest, 2, flags) end,
-  postgres = function(rest) return require("lakebase.postgres_cli").run(rest, 2, default_client) end,
-  api = function(rest) return require("lakebase.postgres_cli").api(rest, 2, default_client) end,
-  recipe = function(rest) return require("lakebase.recipe_cli").run(rest, 2) end,
+  postgres = function(rest) return require("lakebase.cli.postgres").run(rest, 2, default_client) end,
+  api = function(rest) return require("lakebase.cli.postgres").api(rest, 2, default_client) end,
+  recipe = function(rest) return require("lakebase.recipe.command").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
     local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")
-    require("lakebase.repl").run { history = history }
+    require("lakebase.cli.repl").run { history = history }
     return 0
   end,
 }
@@ -183,7 +183,7 @@ function M.main(argv)
     elseif a == "--local" then
       local_mode = true
     elseif a == "--keep" then
-      require("lakebase.cleanup").keep = true
+      require("lakebase.runtime.cleanup").keep = true
     elseif a == "--host" or a == "--profile" or a == "--auth-type" then
       local v = argv[i + 1]
       if v == nil or v == "" then return usage_error("option '" .. a .. "' needs a value") end
@@ -209,7 +209,7 @@ function M.main(argv)
   end
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
-  local grace_problem = require("lakebase.sched").cleanup_grace_problem
+  local grace_problem = require("lakebase.runtime.sched").cleanup_grace_problem
   if grace_problem then return usage_error(grace_problem) end
   if local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
     return usage_error("--local runs against an embedded emulator: it cannot be combined with --host, --profile or --auth-type")
