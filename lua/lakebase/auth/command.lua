@@ -20,9 +20,13 @@ local ORDER = { "host", "profile", "config_file", "auth_type", "token", "usernam
 
 --- Runs the command; `explicit` holds the flag values and their sources. Returns an exit status.
 function M.run(argv, i, explicit)
+  if argv[i] == "-h" or argv[i] == "--help" then
+    io.stdout:write(M.USAGE)
+    return 0
+  end
   if argv[i] ~= "describe" then
     io.stderr:write(argv[i] and ("lakebase auth: unknown command '" .. argv[i] .. "'\n") or "", M.USAGE)
-    return (argv[i] == "-h" or argv[i] == "--help") and 0 or 2
+    return 2
   end
   local output, check = "text", false
   local j = i + 1
