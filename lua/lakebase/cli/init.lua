@@ -61,6 +61,8 @@ Environment:
   LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
   LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
   LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
+  LAKEBASE_HTTPD_IDLE_TIMEOUT  seconds a connection to the emulator (or another lakebase HTTP
+                          server) may take to send a whole request before it is closed (default 60)
   DATABRICKS_HOST, DATABRICKS_TOKEN   the workspace and token the API commands and scripts use
 ]]
 
