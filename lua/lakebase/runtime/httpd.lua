@@ -34,9 +34,11 @@ local function idle_timeout(opts)
   return n
 end
 
+--- Decodes %XX escapes and "+" as a space, as the server does for paths and query strings.
 local function unescape(s)
   return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
 end
+M.unescape = unescape
 
 --- Splits a query string into a table (last value wins).
 function M.parse_query(q)
