@@ -186,13 +186,13 @@ function M.start(opts)
         and E.faults.roll("lag")
     end
   end
-  function E.credentials(ep, identity)
+  function E.credentials(ep, identity, requested_ttl)
     -- A role has one password per branch (its endpoints share the data), so tokens are minted
     -- per branch and identity, and reused while they have time left.
     local key = ep.parent .. "|" .. identity
     local t = E.store.tokens[key]
-    local ttl = opts.credential_ttl or 3600
-    if not t or t.expires - E.clock() < math.min(600, ttl / 2) then
+    local ttl = requested_ttl or opts.credential_ttl or 3600
+    if requested_ttl or not t or t.expires - E.clock() < math.min(600, ttl / 2) then
       t = { token = "lbpg_" .. random_hex(24), expires = E.clock() + ttl }
       E.compute.set_password(ep, identity, t.token, t.expires)
       E.store.tokens[key] = t

@@ -80,7 +80,15 @@ function derive.project(E, rec, s)
   s.default_branch = spec.default_branch or (rec.name .. "/branches/" .. ((rec.runtime or {}).root_branch or "production"))
   s.branch_logical_size_limit_bytes = M.PROJECT_DEFAULTS.size_limit
   s.synthetic_storage_size_bytes = (rec.runtime or {}).storage_bytes or 0
-  s.compute_last_active_time = (rec.runtime or {}).compute_last_active_time
+  -- The latest activity of any of the project's computes.
+  local last
+  for _, b in ipairs(E.store:children(rec.name, "branch")) do
+    for _, ep in ipairs(E.store:children(b.name, "endpoint")) do
+      local t = (ep.runtime or {}).last_active_time
+      if t and (not last or t > last) then last = t end
+    end
+  end
+  s.compute_last_active_time = last
 end
 
 function derive.branch(E, rec, s)
