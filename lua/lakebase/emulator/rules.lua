@@ -72,10 +72,15 @@ function M.create(E, def, parent, spec, existing)
   elseif kind == "database" then
     local why = M.database_owner(E, parent, spec.role)
     if why then return why end
-    for _, d in ipairs(E.store:children(parent, "database")) do
-      if d ~= existing and d.spec.postgres_database == spec.postgres_database then
-        return M.conflict("database with that name already exists")
-      end
+    return M.database_name_taken(E, parent, spec.postgres_database, existing)
+  end
+end
+
+--- A database of `branch` other than `except` already called `name` in Postgres.
+function M.database_name_taken(E, branch, name, except)
+  for _, d in ipairs(E.store:children(branch, "database")) do
+    if d ~= except and d.spec.postgres_database == name then
+      return M.conflict("database with that name already exists")
     end
   end
 end
@@ -136,11 +141,7 @@ function M.update(E, def, rec, spec)
     if why then return why end
   end
   if def.kind == "database" and spec.postgres_database ~= rec.spec.postgres_database then
-    for _, d in ipairs(E.store:children(rec.parent, "database")) do
-      if d ~= rec and d.spec.postgres_database == spec.postgres_database then
-        return M.conflict("database with that name already exists")
-      end
-    end
+    return M.database_name_taken(E, rec.parent, spec.postgres_database, rec)
   end
 end
 
