@@ -28,7 +28,7 @@ function M.text(s)
   for _, secret in ipairs(ordered) do
     if s:find(secret, 1, true) then s = s:gsub(plain(secret), "***") end
   end
-  if s:find("://", 1, true) then
+  if s:find("@", 1, true) and s:find("://", 1, true) then
     -- The password runs to the last "@" before the path, as in a URL parser.
     s = s:gsub("(%a[%w+.-]*://[^/?#@:%s]*):([^/?#%s]*)@", function(user, password)
       return password == "***" and nil or (user .. ":***@")

@@ -111,6 +111,7 @@ function M.ca_settings()
   if file then return file, nil end
   return env("SSL_CERT_FILE"), env("SSL_CERT_DIR")
 end
+local CA_FILE, CA_PATH = M.ca_settings()  -- the environment does not change while lakebase runs
 
 --- The host of an http(s) URL, lower-cased, without userinfo, port or IPv6 brackets.
 local function url_host(url)
@@ -136,7 +137,7 @@ end
 -- other than this machine puts the token on the wire in clear text. LAKEBASE_ALLOW_INSECURE_HTTP=1
 -- allows it (a trusted network, a TLS-terminating proxy on the same host).
 function M.insecure_reason(url)
-  if not url:lower():match("^http://") or M.is_loopback(url) or os.getenv("LAKEBASE_ALLOW_INSECURE_HTTP") == "1" or
+  if url:sub(1, 7):lower() ~= "http://" or M.is_loopback(url) or os.getenv("LAKEBASE_ALLOW_INSECURE_HTTP") == "1" or
     url_host(url):find("[%s%c]") then  -- no request can go to such a host: libcurl says why
     return nil
   end
@@ -183,8 +184,6 @@ local function check(opts)
       headers[k] = v
     end
   end
-  -- A body holding a known secret (a refresh token in a form) is a credential too.
-  secret = secret or (opts.body ~= nil and redact.text(opts.body) ~= opts.body)
   return method:upper(), headers, secret
 end
 
@@ -210,15 +209,15 @@ end
 function M.request(opts)
   local method, headers, secret = check(opts)
   local url = redact.url(opts.url)
-  if secret and M.insecure_reason(opts.url) then
-    local cause = M.insecure_reason(opts.url)
-    error(errors.new { kind = "network", reason = "insecure", cause = cause, message = cause, url = url,
+  local insecure = M.insecure_reason(opts.url)
+  -- A body holding a known secret (a refresh token in a form) is a credential too.
+  if insecure and (secret or (opts.body ~= nil and redact.text(opts.body) ~= opts.body)) then
+    error(errors.new { kind = "network", reason = "insecure", cause = insecure, message = insecure, url = url,
       method = method, retryable = false }, 2)
   end
-  local ca_file, ca_path = M.ca_settings()
   local max_body = opts.max_body or M.max_body
   local h = core.http { method = method, url = opts.url, headers = headers, body = opts.body,
-    timeout = opts.timeout, max_body = max_body, ca_file = ca_file, ca_path = ca_path }
+    timeout = opts.timeout, max_body = max_body, ca_file = CA_FILE, ca_path = CA_PATH }
   sched.wait(h)
   local status, raw, body, seconds, over = h:result()
   if status == nil then
@@ -243,7 +242,7 @@ function M.request(opts)
       reason = reason, curl_code = code, url = url, method = method, retryable = retryable,
       limit = over == "body" and max_body or nil }, 2)
   end
-  log.debug("%s %s -> %d (%.0f ms)", method, redact.url(opts.url), status, seconds * 1000)
+  log.debug("%s %s -> %d (%.0f ms)", method, url, status, seconds * 1000)
   local parsed = M.parse_headers(raw)
   return status, parsed, body
 end
