@@ -235,7 +235,7 @@ function M.main(argv)
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
   local env_problem = require("lakebase.runtime.sched").cleanup_grace_problem or
-    require("lakebase.api.retry").timeout_problem or require("lakebase.runtime.http").max_response_problem
+    require("lakebase.api.retry").timeout_problem or require("lakebase.runtime.http_policy").max_response_problem
   if env_problem then return usage_error(env_problem) end
   if local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
     return usage_error("--local runs against an embedded emulator: it cannot be combined with --host, --profile or --auth-type")
