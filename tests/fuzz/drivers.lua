@@ -297,12 +297,14 @@ local function emulator_case(data)
       M.bug("a task failed and nobody saw it: %s", tostring(t.traceback or t.error))
     end
   end
-  -- What GETs show of the fixture (and of `extra`), each answer's own request ID left out.
+  -- What GETs show of the fixture (and of `extra`), each answer's own IDs (request_id, the
+  -- service's "[TraceId: ...]" in messages) left out.
   local function snapshot(extra)
     local out = {}
     for _, target in ipairs { extra, table.unpack(SNAPSHOT) } do
       local status, text = call("GET", target)
-      out[#out + 1] = target .. " " .. status .. " " .. text:gsub('"request_id":"[^"]*"', '"request_id":""')
+      text = text:gsub('"request_id":"[^"]*"', '"request_id":""'):gsub("%[TraceId: [^%]]*%]", "[TraceId]")
+      out[#out + 1] = target .. " " .. status .. " " .. text
     end
     return table.concat(out, "\n")
   end
