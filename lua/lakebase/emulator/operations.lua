@@ -258,6 +258,7 @@ local function rollback(E, rec, verb, opts)
       E.store:remove(child.name)
     end
     if rec.kind == "endpoint" then pcall(E.compute.stop_endpoint, rec, true) end
+    if rec.kind == "snapshot" then pcall(E.compute.remove_data, rec) end
     E.store:remove(rec.name)
   elseif verb == "update" and opts.previous then
     rec.spec = opts.previous
