@@ -448,7 +448,8 @@ function M.new(E)
 
   --- Removes the data of `rec` (a deleted snapshot, a purged branch).
   function c.remove_data(rec)
-    exec({ "rm", "-rf", datadir(rec) }, "removing " .. datadir(rec))
+    -- Under the directory's lock: a branch being restored from it finishes its copy first.
+    locked(datadir(rec), function() exec({ "rm", "-rf", datadir(rec) }, "removing " .. datadir(rec)) end)
   end
 
   --- The caller's token becomes its role's password until the token expires.

@@ -190,7 +190,9 @@ function derive.synced_table(E, rec, s)
 end
 
 function derive.data_api(E, rec, s)
-  for k, v in pairs(copy(rec.spec)) do s[k] = v end
+  for k, v in pairs(copy(rec.spec)) do
+    if type(v) ~= "table" or #v > 0 then s[k] = v end  -- empty lists are left out
+  end
   s.available_schemas = rec.runtime and rec.runtime.available_schemas and array(copy(rec.runtime.available_schemas))
   -- Served by the emulator, which answers that it does not emulate PostgREST.
   s.url = E.url and (E.url .. "/api/2.0/data-api/" .. rec.parent) or nil
