@@ -181,6 +181,42 @@ T.test("the Lua client: project:create_snapshot, snapshots(), branch:get_snapsho
   s:delete():wait()
 end)
 
+T.test("the new resources survive a restart on the same data directory; a snapshot cut short is finished", function()
+  local dir = lb.exec { "mktemp", "-d", "/tmp/lakebase-surface-XXXXXX", check = true }.stdout:match("%S+")
+  local ok_, err = pcall(function()
+    local e1 = emulator.start { postgres = false, data = dir, token = "restart-pat-0123456789", op_latency = 0.01 }
+    local r = Client.new(e1.url, e1.token)
+    local rget, rok = r:helpers(T)
+    local RB = "projects/keep/branches/production"
+    rok("POST", "projects?project_id=keep", {})
+    rok("POST", "catalogs?catalog_id=kept", { spec = { branch = RB, postgres_database = "kdb", create_database_if_missing = true } })
+    rok("POST", RB .. "/databases/kdb/cdf-configs", { catalog = "main", schema = "cdc", postgres_schema = "public" })
+    r:call("PATCH", P .. RB .. "/snapshot-schedule?update_mask=schedule", { schedule = { { daily_schedule = { hour = 1 }, retention = "3600s" } } })
+    e1.engine.opts.op_latency = 30  -- the next operation is still running when the emulator stops
+    local status = r:call("POST", P .. "projects/keep/snapshots?snapshot_id=cut-short", { spec = { source_branch = RB } })
+    T.eq(status, 200, "snapshot requested")
+    e1:stop()
+    local e2 = emulator.start { postgres = false, data = dir, token = "restart-pat-0123456789", op_latency = 0.01 }
+    r = Client.new(e2.url, e2.token)
+    rget, rok = r:helpers(T)
+    T.eq(rget("catalogs/kept").status.postgres_database, "kdb", "the catalog")
+    T.eq(rget(RB .. "/databases/kdb/cdf-configs/public").catalog, "main", "the CDF config")
+    T.eq(rget(RB .. "/snapshot-schedule").schedule[1].daily_schedule.hour, 1, "the schedule")
+    local deadline = lb.now() + 5
+    while lb.now() < deadline do
+      local s, b = r:call("POST", P .. "projects/keep/branches?branch_id=from-cut", { spec = { source_snapshot =
+        "projects/keep/snapshots/cut-short", no_expiry = true } })
+      if s == 200 then r:wait(b) break end
+      lb.sleep(0.1)
+    end
+    T.eq(rget("projects/keep/branches/from-cut").status.source_snapshot, "projects/keep/snapshots/cut-short",
+      "the snapshot's operation finished after the restart, and it restores")
+    e2:stop()
+  end)
+  lb.exec { "rm", "-rf", dir }
+  if not ok_ then error(err, 0) end
+end)
+
 -- Real PostgreSQL: a snapshot is the branch's data at that moment, and restoring it gives that data.
 T.test("with real computes: a restored branch has the data of the snapshot's moment; instances follow scale-to-zero", function()
   local pg = emulator.start { token = "snap-pg-pat-0123456789", suspend_after = 1 }
