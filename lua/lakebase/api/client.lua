@@ -249,7 +249,7 @@ end
 function Client:list(parent, kind, opts)
   local def = schema[kind]
   opts = opts or {}
-  local path = (parent and (parent .. "/") or "") .. def.collection
+  local path = schema.collection_path(def, parent)
   local page, i, token, finished = {}, 0, nil, false
   return function()
     while true do
@@ -257,8 +257,8 @@ function Client:list(parent, kind, opts)
       if page[i] then return self:wrap(kind, page[i]) end
       if finished then return nil end
       local q = { page_size = opts.page_size, page_token = token, show_deleted = opts.show_deleted and "true" or nil }
-      local body = shape.page(self:request("GET", path, q), def.collection, "GET", path)
-      page, i = body[def.collection] or {}, 0
+      local body = shape.page(self:request("GET", path, q), def.list_key, "GET", path)
+      page, i = body[def.list_key] or {}, 0
       token = body.next_page_token
       if token == nil or token == "" then finished = true end
     end
@@ -294,9 +294,11 @@ local function already_exists(status, err)
     or (status == 400 and type(err.message) == "string" and err.message:find("already exists", 1, true) ~= nil)
 end
 
---- Creates a child of `kind` under `parent`. spec: the spec table (or a body {spec=..., ...}).
--- opts: replace_existing; ephemeral (delete it when the <close> variable holding it goes out of
--- scope, when the wait fails, or when the script ends, however it ends). Returns an Operation.
+--- Creates a child of `kind` under `parent` (a singleton such as a Data API takes no id). spec:
+-- the spec table (or a body {spec=..., ...}; for kinds whose fields are their own, such as CDF
+-- configs, those fields). opts: replace_existing; ephemeral (delete it when the <close> variable
+-- holding it goes out of scope, when the wait fails, or when the script ends, however it ends).
+-- Returns an Operation.
 function Client:create(parent, kind, id, spec, opts)
   local def = schema[kind]
   opts = opts or {}
@@ -304,19 +306,25 @@ function Client:create(parent, kind, id, spec, opts)
   if type(spec) ~= "table" then
     error("bad argument #2 to 'create_" .. kind .. "' (table of spec fields expected, got " .. type(spec) .. ")", 3)
   end
-  local body = spec.spec and spec or { spec = spec }
-  input.spec(kind, body.spec, true, "create_" .. kind, 2, 2)
-  local name = (parent and (parent .. "/") or "") .. def.collection .. "/" .. tostring(id)
-  local query = { [def.id_field] = id, replace_existing = opts.replace_existing and "true" or nil }
-  local path = (parent and (parent .. "/") or "") .. def.collection
+  local body = (def.top_level or spec.spec) and spec or { spec = spec }
+  input.spec(kind, def.top_level and body or body.spec, true, "create_" .. kind, 2, 2)
+  -- An ID left to the service is known here when it defaults to a field (a CDF config's schema).
+  local name_id = id
+  if name_id == nil and def.id_default then name_id = body[def.id_default] end
+  local name = schema.name_of(def, parent, name_id)
+  local query = { replace_existing = opts.replace_existing and "true" or nil }
+  if def.id_field and not def.read_only then query[def.id_field] = id end
+  local path = schema.collection_path(def, parent)
+  id = name_id
   local settled_op
   local function post()
     local raw = self:request("POST", path, query, body, { on_retry_status = function(status, err)
       -- Our first attempt may have created it before its answer was lost: if what is there now is
       -- what we asked for, that is our resource.
-      if already_exists(status, err) and id then
+      if already_exists(status, err) and (id or def.singleton) then
         local ok, found = pcall(self.request, self, "GET", name)
-        if ok and type(found) == "table" and same_request(body.spec, found.status) then
+        if ok and type(found) == "table" and (def.top_level and same_request(body, found) or
+            (not def.top_level and same_request(body.spec, found.status))) then
           shape.resource(found, "GET", name)
           log.debug("create of %s was retried; found the resource the first attempt made", name)
           settled_op = operation.settled(self, self:wrap(kind, found), kind, name)
@@ -363,26 +371,38 @@ function Client:mutate(method, name, query, body, kind)
     if method == "DELETE" and status == 404 then gone = true return true, nil end
   end })
   if gone then return operation.settled(self, nil, kind, name) end
+  -- Some updates answer with the resource itself (a snapshot schedule, per the Python SDK; the
+  -- JavaScript SDK has them return an Operation): either way the caller gets an Operation.
+  if type(raw) == "table" and raw.done == nil and type(raw.name) == "string" and not raw.name:find("/operations/", 1, true) then
+    return operation.settled(self, self:wrap(kind, shape.resource(raw, method, name)), kind, name)
+  end
   return operation.new(self, shape.operation(raw, method, name), kind, name)
 end
 
 --- The kind of the resource a name designates ("projects/p/branches/b" -> "branch").
 function M.kind_of(name)
-  local coll = name:match("([%w_]+)/[^/]+$")
-  local def = coll and schema.by_collection[coll]
+  local def = require("lakebase.api.names").parse(name)
   if not def then error("not a Lakebase resource name: " .. tostring(name), 3) end
   return def.kind
 end
 
--- Top-level: projects.
-function Client:projects(opts) return self:list(nil, "project", opts) end
-function Client:get_project(id)
-  resource.check_id(schema.project, id, "get_project")
-  return self:get("projects/" .. id, "project")
-end
-function Client:create_project(id, spec, opts)
-  resource.check_id(schema.project, id, "create_project")
-  return self:create(nil, "project", id, spec, opts)
+-- Kinds at the top (projects, catalogs, synced tables): client:projects(), client:get_project(id),
+-- client:create_project(id, spec, opts), and so on, as each kind's methods allow.
+for _, kind in ipairs(schema.kinds) do
+  local def = schema[kind]
+  if not def.parent_kind then
+    if not def.no_list then
+      Client[def.list_key] = function(self, opts) return self:list(nil, kind, opts) end
+    end
+    Client["get_" .. kind] = function(self, id)
+      resource.check_id(def, id, "get_" .. kind)
+      return self:get(schema.name_of(def, nil, id), kind)
+    end
+    Client["create_" .. kind] = function(self, id, spec, opts)
+      resource.check_id(def, id, "create_" .. kind)
+      return self:create(nil, kind, id, spec, opts)
+    end
+  end
 end
 
 --- An operation by name (for example one started with --no-wait).
