@@ -239,7 +239,7 @@ local FIXTURE = {
 local SNAPSHOT = { "projects", "projects/p", "projects/p/branches?show_deleted=true", "projects/p/branches/b",
   "projects/p/branches/production", "projects/p/branches/production/endpoints",
   "projects/p/branches/production/endpoints/primary", "projects/p/branches/b/endpoints",
-  "projects/p/branches/production/roles", "projects/p/branches/production/databases" }
+  "projects/p/branches/production/roles", "projects/p/branches/production/databases", "projects/p/snapshots" }
 
 local function emulator_case(data)
   local sched = require "lakebase.runtime.sched"
