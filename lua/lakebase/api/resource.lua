@@ -4,6 +4,7 @@
 local schema = require "lakebase.api.schema"
 local validate = require "lakebase.api.validate"
 local shape = require "lakebase.api.shape"
+local operation = require "lakebase.api.operation"
 
 local M = {}
 
@@ -11,6 +12,7 @@ local owner = setmetatable({}, { __mode = "k" })   -- resource object -> client 
 local classes = {}
 
 local function singular(def) return def.kind end
+local function article(word) return (word:match("^[aeiou]") and "an " or "a ") .. word end
 
 local function check_id(def, id, fname)
   if id == nil and def.id_optional then return end
@@ -88,9 +90,22 @@ local function make_class(kind)
   end
   C.__close = function(self) require("lakebase.runtime.cleanup").close(self) end
 
-  --- Deletes the resource. Returns an Operation.
-  function C:delete()
-    return owner[self]:mutate("DELETE", self.name, nil, nil, kind)
+  --- Deletes the resource. Returns an Operation. opts (optional): purge = true deletes a project or
+  -- branch for good instead of soft-deleting it; reassign_owned_to (roles) names the role that gets
+  -- what this one owns first (a role resource name or Postgres role name; needs a running compute).
+  function C:delete(opts)
+    local query = M.delete_query(kind, opts)
+    return owner[self]:mutate("DELETE", self.name, query, nil, kind)
+  end
+
+  if def.soft_delete then
+    --- Restores a soft-deleted project or branch (POST {name}/undelete). Returns an Operation
+    -- whose wait gives the restored resource.
+    function C:undelete()
+      local client, path = owner[self], self.name .. "/undelete"
+      local raw = client:request("POST", path, nil, {})
+      return operation.new(client, shape.operation(raw, "POST", path), kind, self.name)
+    end
   end
 
   -- Child collections: list iterator, handle, create.
@@ -111,6 +126,27 @@ local function make_class(kind)
     end
   end
   return C
+end
+
+--- The query of a DELETE of a `kind` for delete options `opts` (see C:delete), checked first.
+function M.delete_query(kind, opts)
+  if opts == nil then return nil end
+  if type(opts) ~= "table" then error("bad argument #1 to 'delete' (table of options expected, got " .. type(opts) .. ")", 3) end
+  local def, query = schema[kind], {}
+  for k, v in pairs(opts) do
+    if k == "purge" and def.soft_delete then
+      if type(v) ~= "boolean" then error("bad argument #1 to 'delete' (option 'purge' must be a boolean, got " .. type(v) .. ")", 3) end
+      query.purge = v and "true" or nil
+    elseif k == "reassign_owned_to" and kind == "role" then
+      if type(v) ~= "string" or v == "" then
+        error("bad argument #1 to 'delete' (option 'reassign_owned_to' must be a role name, got " .. tostring(v) .. ")", 3)
+      end
+      query.reassign_owned_to = v
+    else
+      error("bad argument #1 to 'delete' (unknown option '" .. tostring(k) .. "' for deleting " .. article(kind) .. ")", 3)
+    end
+  end
+  return next(query) and query or nil
 end
 
 for kind, def in pairs(schema) do
