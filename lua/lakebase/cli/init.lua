@@ -10,6 +10,7 @@ local USAGE = [[
 usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] postgres COMMAND ... one API call: create-branch, list-projects, get-operation...
                                                (see 'lakebase postgres --help')
+       lakebase [options] psql [TARGET] [-- PSQL_ARGS...]  psql on an endpoint, with a fresh credential
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
        lakebase [options] [repl]               the REPL (no arguments on a terminal); --local for the emulator
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
@@ -163,6 +164,7 @@ local COMMANDS = {
   auth = function(rest, g) return require("lakebase.auth.command").run(rest, 2, g.auth, g) end,
   postgres = function(rest, g) return require("lakebase.cli.postgres").run(rest, 2, default_client, g) end,
   api = function(rest, g) return require("lakebase.cli.postgres").api(rest, 2, default_client, g) end,
+  psql = function(rest, g) return require("lakebase.cli.psql").run(rest, 2, default_client, g) end,
   recipe = function(rest) return require("lakebase.recipe.command").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
@@ -176,6 +178,7 @@ local COMMANDS = {
 -- that knows each one's own flags taking a value (so a flag's value is never taken for a global).
 local CLI_SHAPED = {
   postgres = "lakebase.cli.postgres", api = "lakebase.cli.postgres", auth = "lakebase.auth.command",
+  psql = "lakebase.cli.psql",
 }
 
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
