@@ -93,7 +93,7 @@ check "--local after the command" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat
 run postgres list-projects --local -p dev
 check "--local with -p exits 2" rc_is 2
 
-for cmd in "postgres list-projects" "postgres create-role" "api" "auth describe"; do
+for cmd in "postgres list-projects" "postgres create-role" "api" "auth describe" "psql" "query"; do
   # shellcheck disable=SC2086
   run $cmd --help
   check "$cmd --help lists the global flags" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q -- '-p, --profile NAME' $tmp/out && grep -q -- '-o, --output FORMAT' $tmp/out && grep -q -- '--debug' $tmp/out"
