@@ -51,7 +51,7 @@ function M.check_name(name, kind)
     local parent_kind = nil
     for k = 1, #parts, 2 do
       local def = schema.by_collection[parts[k]]
-      if not def or def.parent_kind ~= parent_kind or validate.id_problem(parts[k + 1], def.id_min) then
+      if not def or def.parent_kind ~= parent_kind or schema.id_problem(def, parts[k + 1]) then
         valid = false
         break
       end
@@ -128,7 +128,7 @@ for _, kind in ipairs(ORDER) do
           "'{\"spec\": {\"postgres_role\": \"app\", \"identity_type\": \"SERVICE_PRINCIPAL\"}}'")
       end
       local opts = { replace_existing = a.replace_existing }
-      local why = schema.check_spec(def, body.spec or {}, true)
+      local why = require("lakebase.api.input").spec_problem(kind, body.spec or {}, true)
       if why then error("bad argument #1 to 'create-" .. kind .. "' (" .. why .. ")", 0) end
       return finish(client:create(a.PARENT, kind, id, body, opts), a)
     end }

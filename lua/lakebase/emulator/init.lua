@@ -177,13 +177,22 @@ function M.start(opts)
   else
     E.compute = require("lakebase.emulator.compute_pg").new(E)
   end
-  function E.credentials(ep, identity)
+  -- Eventual consistency [live: a GET of a just-created endpoint can answer 404 for a while
+  -- although the list shows it]: with the "lag" fault, such a GET is answered 404 during the
+  -- first opts.lag_seconds (default 2) of the endpoint's life.
+  if (E.faults.rates.lag or 0) > 0 then
+    function E.lagging(rec)
+      return rec.kind == "endpoint" and E.clock() - ((rec.runtime or {}).created_at or 0) < (opts.lag_seconds or 2)
+        and E.faults.roll("lag")
+    end
+  end
+  function E.credentials(ep, identity, requested_ttl)
     -- A role has one password per branch (its endpoints share the data), so tokens are minted
     -- per branch and identity, and reused while they have time left.
     local key = ep.parent .. "|" .. identity
     local t = E.store.tokens[key]
-    local ttl = opts.credential_ttl or 3600
-    if not t or t.expires - E.clock() < math.min(600, ttl / 2) then
+    local ttl = requested_ttl or opts.credential_ttl or 3600
+    if requested_ttl or not t or t.expires - E.clock() < math.min(600, ttl / 2) then
       t = { token = "lbpg_" .. random_hex(24), expires = E.clock() + ttl }
       E.compute.set_password(ep, identity, t.token, t.expires)
       E.store.tokens[key] = t
@@ -200,6 +209,14 @@ function M.start(opts)
   E.url = "http://127.0.0.1:" .. server.port
   E.compute.resume()
   operations.resume_pending(E)
+  E.spawn(function()
+    while true do
+      sched.sleep(opts.housekeeping_interval or 5)
+      local ok, err = pcall(operations.housekeeping, E)
+      if not ok and errors.is(err, "cancelled") then error(err, 0) end
+      if not ok then log.warn("emulator housekeeping failed: %s", tostring(err)) end
+    end
+  end)
 
   local emu = { url = E.url, port = E.port, token = opts.token, engine = E }
   --- Stops serving, cancels running operations (they finish on the next start) and stops every
