@@ -158,11 +158,14 @@ for _, kind in ipairs(ORDER) do
   add { name = "update-" .. kind, args = { "NAME", "UPDATE_MASK?" }, kind = kind, long_running = true,
     flags = { "json", "no_wait", "timeout", "name" },
     help = "Update " .. article(kind) .. "; --json gives the new values ({\"spec\": {...}}), UPDATE_MASK the " ..
-      "fields to change, comma-separated (default: the fields --json gives).",
+      "fields to change, comma-separated, as the service names them (spec.display_name; a oneof by its group: " ..
+      "spec.expiration, spec.suspension, spec.project_default_settings.suspension); default: the fields --json gives.",
     run = function(client, a)
       local body = body_of(a)
       local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
-      return finish(obj:update(body.spec or body, { mask = a.UPDATE_MASK }), a)
+      -- An empty UPDATE_MASK is no mask, as in the Databricks CLI: the fields --json gives.
+      local mask = a.UPDATE_MASK ~= "" and a.UPDATE_MASK or nil
+      return finish(obj:update(body.spec or body, { mask = mask }), a)
     end }
 
   add { name = "delete-" .. kind, args = { "NAME" }, kind = kind, long_running = true,
