@@ -158,6 +158,8 @@ table=$(cat <<'TABLE'
 2 => lakebase postgres generate-database-credential $B/production/endpoints/primary --ttl 60s => GET projects/my-project/branches/production/endpoints/primary :: out == ""
 0 => lakebase psql projects/my-project/branches/production/endpoints/primary -- -c "SELECT 1" => GET projects/my-project/branches/production/endpoints/primary :: out:find("psql -c SELECT 1", 1, true) and out:find("PGUSER=emulator-user@example.com PGDATABASE=databricks_postgres", 1, true) and out:find("password:set", 1, true)
 0 => lakebase psql --project my-project --branch my-branch -p dev => GET projects/my-project/branches/my-branch/endpoints :: #r.endpoints == 1 and out:find("PGUSER=" .. os.getenv("SP"), 1, true)
+2 => lakebase psql => GET projects :: #r.projects > 1 and out == ""
+0 => lakebase psql --project my-project -- -c "SELECT 2" => GET projects/my-project/branches :: #r.branches > 1 and out:find("psql -c SELECT 2", 1, true)
 0 => lakebase psql projects/my-project --branch production -- -d my_db => GET projects/my-project/branches/production/databases/my-db :: out:find("psql -d my_db", 1, true)
 
 # The end of the lifecycle.

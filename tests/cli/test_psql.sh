@@ -76,7 +76,10 @@ check "--max-retries 0: one attempt" bash -c "[ \$(cat $tmp/rc) = 2 ] && calls 1
 "$LB" postgres create-endpoint projects/shop/branches/production ro --no-wait \
   --json '{"spec": {"endpoint_type": "ENDPOINT_TYPE_READ_ONLY"}}' >/dev/null
 fake psql --project shop
-check "several endpoints: exit 2 listing them and naming --endpoint" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'multiple endpoints found in projects/shop/branches/production; specify --endpoint:' $tmp/err && grep -qx '  - primary' $tmp/err && grep -qx '  - ro' $tmp/err && calls 0"
+check "several endpoints: the read-write one, the others named" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -qx 'Endpoint: primary (the read-write one; also ro: choose with --endpoint)' $tmp/err && grep -qx 'PGPORT=$port' $tmp/out && calls 1"
+"$LB" postgres create-branch projects/shop dev --json '{"spec": {"no_expiry": true}}' >/dev/null
+fake psql --project shop
+check "several branches: the project's default, the others named" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -qx 'Branch: production (the project'\\''s default; also dev: choose with --branch)' $tmp/err && calls 1"
 fake psql projects/shop/branches/production/endpoints/ro
 check "an endpoint still starting: exit 1, not ready" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'endpoint is not ready for accepting connections (state: INIT)' $tmp/err && calls 0"
 

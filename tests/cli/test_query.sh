@@ -151,6 +151,10 @@ check "a ';' in a string, a dollar body or a comment is not a second statement" 
 '
 run query "SELECT 1;" $EP -o csv
 check "a trailing ';' is fine" rc_is 0
+"$LB" postgres create-branch projects/shop dev --json '{"spec": {"no_expiry": true}}' >/dev/null
+run query "SELECT 1 AS x" --project shop -o csv --debug
+check "several branches: exit 2 listing them and naming --branch (as the CLI's query)" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'multiple branches found in projects/shop; specify --branch:' $tmp/err && grep -qx '  - dev' $tmp/err && grep -qx '  - production' $tmp/err"
+check "  and no connection" bash -c "! grep -q 'POST http.*credentials' $tmp/err"
 run query "SELECT 1 AS x" --project nope -o csv
 check "a project that does not exist: exit 1 with the API's error" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q NOT_FOUND $tmp/err"
 

@@ -1,6 +1,7 @@
 --- `lakebase psql [TARGET] [--project P --branch B --endpoint E] [-- PSQL_ARGS...]`: psql on a
 -- Lakebase Autoscaling endpoint, as `databricks psql` does it: the endpoint picked from what is
--- given (cli/target.lua), the caller's identity as the Postgres user, a freshly minted credential,
+-- given (cli/target.lua; among several, the default branch and the read-write endpoint, as the
+-- CLI's help describes it, since lakebase does not prompt), the caller's identity as the Postgres user, a freshly minted credential,
 -- and psql run with the terminal (stdin and stdout inherited) and its exit status passed on.
 -- Connection settings travel in the environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
 -- PGSSLMODE), so the password is never in an argument list and PSQL_ARGS such as -d or -p win.
@@ -19,15 +20,17 @@ usage: lakebase psql [TARGET] [--project ID] [--branch ID] [--endpoint ID] [flag
 Connects psql to a Lakebase Autoscaling endpoint (the Databricks CLI's `databricks psql`). TARGET is
 projects/P, projects/P/branches/B or projects/P/branches/B/endpoints/E; --project, --branch and
 --endpoint give the same or fill in what TARGET leaves out. A project, branch or endpoint not given
-is picked when exactly one exists; when several do, the error lists them. psql gets the terminal
+is picked when exactly one exists; among several branches the project's default is taken and among
+several endpoints the read-write one (the others are named); else the error lists them (lakebase
+does not prompt). psql gets the terminal
 and a fresh database credential for the caller's identity through PGHOST, PGPORT, PGUSER,
 PGPASSWORD, PGDATABASE (databricks_postgres) and PGSSLMODE; PSQL_ARGS after -- go to psql as they
 are (-d DB, -c SQL, -p PORT...). Requires psql on PATH.
 
 Flags:
   --project ID        the project's ID
-  --branch ID         the branch's ID (default: the only one)
-  --endpoint ID       the endpoint's ID (default: the only one)
+  --branch ID         the branch's ID (default: the only one, else the project's default)
+  --endpoint ID       the endpoint's ID (default: the only one, else the read-write one)
   --max-retries N     connection attempts while the compute wakes up (default 3; 0: one attempt)
   --autoscaling       accepted (lakebase only connects to Lakebase Autoscaling)
   -h, --help          this help
@@ -167,7 +170,7 @@ function M.run(argv, i, get_client, g)
   local function say(text) if not log.quiet then io.stderr:write(text, "\n") end end
   local rok, code = pcall(function()
     local client = get_client()
-    local endpoint = target.resolve(client, spec, say)
+    local endpoint = target.resolve(client, spec, say, { prefer = true })
     local kind, suffix = target.readiness(endpoint)
     local pg = endpoint:pg_env()  -- the caller's role, a fresh credential, the endpoint's TLS mode
     say("Connecting to " .. kind .. " endpoint" .. suffix .. "...")

@@ -62,40 +62,64 @@ function M.combine(target, flags)
   return spec
 end
 
--- The one child of `kind` under `parent`, or a usage error listing them and naming `flag`.
-local function only_one(client, parent, kind, flag, label)
-  local names, found = {}, nil
+-- What psql picks among several, as the Databricks CLI's help promises ("auto-selects default
+-- branch and read-write endpoint"): the project's default branch, a branch's read-write endpoint.
+local PREFERRED = {
+  branch = { test = function(r) return r.status.default == true end, why = "the project's default" },
+  endpoint = { test = function(r) return r.status.endpoint_type == "ENDPOINT_TYPE_READ_WRITE" end,
+    why = "the read-write one" },
+}
+
+-- The child of `kind` under `parent` to use: the only one; or, with `prefer`, the one PREFERRED
+-- picks (returned with a note naming the others); else a usage error listing them and naming `flag`.
+local function pick(client, parent, kind, flag, label, prefer)
+  local lines, ids, found, preferred = {}, {}, nil, {}
+  local rule = prefer and PREFERRED[kind]
   for r in client:list(parent, kind) do
     found = r
     local id = r.name:match("([^/]+)$")
     local display = type(r.status) == "table" and r.status.display_name
-    names[#names + 1] = "  - " .. id .. ((display and display ~= id) and (" (" .. display .. ")") or "")
+    ids[#ids + 1] = id
+    lines[#lines + 1] = "  - " .. id .. ((display and display ~= id) and (" (" .. display .. ")") or "")
+    if rule and type(r.status) == "table" and rule.test(r) then preferred[#preferred + 1] = id end
   end
-  if #names == 0 then
+  if #ids == 0 then
     error(require("lakebase.base.errors").new { kind = "api", message = "no " .. label .. " found" ..
       (parent and (" in " .. parent) or " in the workspace") }, 0)
   end
-  if #names > 1 then
-    local plural = ({ project = "projects", branch = "branches", endpoint = "endpoints" })[kind]
-    usage("multiple " .. plural .. " found" .. (parent and (" in " .. parent) or "") .. "; specify " .. flag .. ":\n" ..
-      table.concat(names, "\n"))
+  if #ids == 1 then return ids[1] end
+  if #preferred == 1 then
+    local others = {}
+    for _, id in ipairs(ids) do if id ~= preferred[1] then others[#others + 1] = id end end
+    return preferred[1], " (" .. rule.why .. "; also " .. table.concat(others, ", ") .. ": choose with " .. flag .. ")"
   end
-  return found.name:match("([^/]+)$")
+  local plural = ({ project = "projects", branch = "branches", endpoint = "endpoints" })[kind]
+  usage("multiple " .. plural .. " found" .. (parent and (" in " .. parent) or "") .. "; specify " .. flag .. ":\n" ..
+    table.concat(lines, "\n"))
+  return found  -- not reached
 end
 
 --- Resolves `spec` to the endpoint (a resource object), printing "Project: ...", "Branch: ...",
--- "Endpoint: ..." through `say` as the Databricks CLI does.
-function M.resolve(client, spec, say)
-  local project_id = spec.project or only_one(client, nil, "project", "--project", "Lakebase Autoscaling projects")
+-- "Endpoint: ..." through `say` as the Databricks CLI does. opts.prefer: among several branches
+-- or endpoints take the default branch and the read-write endpoint (psql) instead of failing.
+function M.resolve(client, spec, say, opts)
+  local prefer = opts and opts.prefer
+  local project_id = spec.project or pick(client, nil, "project", "--project", "Lakebase Autoscaling projects")
   local project = client:get("projects/" .. project_id, "project")
   local display = type(project.status) == "table" and project.status.display_name
   say("Project: " .. ((type(display) == "string" and display ~= "") and display or project_id))
-  local branch_id = spec.branch or only_one(client, project.name, "branch", "--branch", "branches")
+  local branch_id, branch_note = spec.branch, ""
+  if not branch_id then
+    branch_id, branch_note = pick(client, project.name, "branch", "--branch", "branches", prefer)
+  end
   local branch = client:get(project.name .. "/branches/" .. branch_id, "branch")
-  say("Branch: " .. branch_id)
-  local endpoint_id = spec.endpoint or only_one(client, branch.name, "endpoint", "--endpoint", "endpoints")
+  say("Branch: " .. branch_id .. (branch_note or ""))
+  local endpoint_id, endpoint_note = spec.endpoint, ""
+  if not endpoint_id then
+    endpoint_id, endpoint_note = pick(client, branch.name, "endpoint", "--endpoint", "endpoints", prefer)
+  end
   local endpoint = client:get(branch.name .. "/endpoints/" .. endpoint_id, "endpoint")
-  say("Endpoint: " .. endpoint_id)
+  say("Endpoint: " .. endpoint_id .. (endpoint_note or ""))
   return endpoint
 end
 
