@@ -114,6 +114,10 @@ run query "SELECT current_database() AS db" $EP -d other -o csv
 check "-d/--database" out_eq 'db
 other
 '
+run experimental postgres query --target $EP "SELECT 'e' AS how" -o csv
+check "the CLI's 'experimental postgres query' spelling" out_eq 'how
+e
+'
 run query "SELECT 'p' AS how" --project shop -o csv
 check "--project: the only branch and endpoint" out_eq 'how
 p

@@ -12,6 +12,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
                                                (see 'lakebase postgres --help')
        lakebase [options] psql [TARGET] [-- PSQL_ARGS...]  psql on an endpoint, with a fresh credential
        lakebase [options] query SQL... [TARGET] SQL without psql: a table, JSON or CSV
+                                               ('experimental postgres query' works too)
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
        lakebase [options] [repl]               the REPL (no arguments on a terminal); --local for the emulator
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
@@ -224,6 +225,12 @@ function M.main(argv)
   if grace_problem then return usage_error(grace_problem) end
 
   local name = not code and not seen_run and rest[1]
+  if name == "experimental" and rest[2] == "postgres" and rest[3] == "query" then
+    -- `databricks experimental postgres query` lines, as `lakebase query`
+    table.remove(rest, 1)
+    table.remove(rest, 1)
+    name = "query"
+  end
   if CLI_SHAPED[name] then
     local own = require(CLI_SHAPED[name]).own_flags(name)
     local taken, why = globals.extract(rest, 2, g, own)
