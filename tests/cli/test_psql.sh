@@ -9,7 +9,7 @@ LB=${1:?usage: test_psql.sh PATH_TO_LAKEBASE}
 command -v psql >/dev/null || { echo "1..0 # skip: psql is not installed"; exit 0; }
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-start_pg_emulator psql-token-0123456789 --suspend-after 2
+start_pg_emulator psql-token-0123456789 --suspend-after 2 --op-latency 1  # INIT lasts at least 1 s
 export HOME=$tmp/home
 mkdir -p "$HOME" "$tmp/fake"
 run() { "$LB" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
@@ -75,13 +75,13 @@ check "--max-retries 0: one attempt" bash -c "[ \$(cat $tmp/rc) = 2 ] && calls 1
 
 "$LB" postgres create-endpoint projects/shop/branches/production ro --no-wait \
   --json '{"spec": {"endpoint_type": "ENDPOINT_TYPE_READ_ONLY"}}' >/dev/null
+fake psql projects/shop/branches/production/endpoints/ro
+check "an endpoint still starting: exit 1, not ready" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'endpoint is not ready for accepting connections (state: INIT)' $tmp/err && calls 0"
 fake psql --project shop
 check "several endpoints: the read-write one, the others named" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -qx 'Endpoint: primary (the read-write one; also ro: choose with --endpoint)' $tmp/err && grep -qx 'PGPORT=$port' $tmp/out && calls 1"
 "$LB" postgres create-branch projects/shop dev --json '{"spec": {"no_expiry": true}}' >/dev/null
 fake psql --project shop
 check "several branches: the project's default, the others named" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -qx 'Branch: production (the project'\\''s default; also dev: choose with --branch)' $tmp/err && calls 1"
-fake psql projects/shop/branches/production/endpoints/ro
-check "an endpoint still starting: exit 1, not ready" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'endpoint is not ready for accepting connections (state: INIT)' $tmp/err && calls 0"
 
 # Bad command lines: exit 2, no request.
 for bad in "my-instance|Lakebase Provisioned instances are not supported" \
