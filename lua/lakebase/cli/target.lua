@@ -108,19 +108,16 @@ function M.resolve(client, spec, say, opts)
   local project = client:get("projects/" .. project_id, "project")
   local display = type(project.status) == "table" and project.status.display_name
   say("Project: " .. ((type(display) == "string" and display ~= "") and display or project_id))
-  local branch_id, branch_note = spec.branch, ""
-  if not branch_id then
-    branch_id, branch_note = pick(client, project.name, "branch", "--branch", "branches", prefer)
+  -- A branch or an endpoint: the ID given, or the one picked among those under `parent`.
+  local function step(parent, kind, collection, given)
+    local id, note = given, ""
+    if not id then id, note = pick(client, parent.name, kind, "--" .. kind, collection, prefer) end
+    local obj = client:get(parent.name .. "/" .. collection .. "/" .. id, kind)
+    say(kind:gsub("^%l", string.upper) .. ": " .. id .. (note or ""))
+    return obj
   end
-  local branch = client:get(project.name .. "/branches/" .. branch_id, "branch")
-  say("Branch: " .. branch_id .. (branch_note or ""))
-  local endpoint_id, endpoint_note = spec.endpoint, ""
-  if not endpoint_id then
-    endpoint_id, endpoint_note = pick(client, branch.name, "endpoint", "--endpoint", "endpoints", prefer)
-  end
-  local endpoint = client:get(branch.name .. "/endpoints/" .. endpoint_id, "endpoint")
-  say("Endpoint: " .. endpoint_id .. (endpoint_note or ""))
-  return endpoint
+  local branch = step(project, "branch", "branches", spec.branch)
+  return step(branch, "endpoint", "endpoints", spec.endpoint)
 end
 
 --- The endpoint's state as the CLI words it: "read-write"/"read-only" and "" or " (idle, waking
