@@ -36,7 +36,7 @@ launch_emulator() {
   "$LB" emulator --token "$token" "$@" >"$tmp/emu.out" 2>"$tmp/emu.err" &
   emu=$!
   trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$tmp"' EXIT
-  for _ in $(seq 200); do grep -q "listening on" "$tmp/emu.out" && break; sleep 0.05; done
+  for _ in $(seq 200); do grep -qs "listening on" "$tmp/emu.out" && break; sleep 0.05; done
   DATABRICKS_HOST=$(sed -n 's/.*listening on //p' "$tmp/emu.out")
   export DATABRICKS_HOST DATABRICKS_TOKEN=$token
 }

@@ -11,7 +11,8 @@
 # listing, space-separated). A line naming a profile (-p/--profile) runs without DATABRICKS_HOST
 # and DATABRICKS_TOKEN, so only the profile can make it work; the profile `dev` signs in with
 # OAuth M2M as service principal $SP. Every command of the CLI's postgres group that lakebase has
-# is here at least once; psql lines run a fake psql that shows what it was given.
+# is here at least once (catalogs, synced tables, the Data API, CDF, snapshots and compute instances
+# too); psql lines run a fake psql that shows what it was given.
 set -u
 LB=${1:?usage: test_databricks_lines.sh PATH_TO_LAKEBASE}
 tmp=$(mktemp -d)
@@ -161,6 +162,35 @@ table=$(cat <<'TABLE'
 2 => lakebase psql => GET projects :: #r.projects > 1 and out == ""
 0 => lakebase psql --project my-project -- -c "SELECT 2" => GET projects/my-project/branches :: #r.branches > 1 and out:find("psql -c SELECT 2", 1, true)
 0 => lakebase psql projects/my-project --branch production -- -d my_db => GET projects/my-project/branches/production/databases/my-db :: out:find("psql -d my_db", 1, true)
+
+# The rest of the API: catalogs, synced tables, the Data API, change data feed, snapshots and their
+# schedules, compute instances (the Databricks CLI's shapes; snapshots and compute instances as the
+# Python SDK names their methods).
+0 => lakebase postgres create-catalog my_catalog --json '{"spec": {"branch": "projects/my-project/branches/production", "postgres_database": "my_db"}}' => GET catalogs/my_catalog :: r.status.postgres_database == "my_db" and r.status.project == "projects/my-project"
+0 => lakebase postgres get-catalog catalogs/my_catalog -o json => GET catalogs/my_catalog :: json(out).name == "catalogs/my_catalog"
+0 => lakebase postgres create-synced-table my_catalog.public.orders --json '{"spec": {"source_table_full_name": "main.sales.orders", "primary_key_columns": ["id"], "scheduling_policy": "TRIGGERED"}}' => GET synced_tables/my_catalog.public.orders :: r.name == "synced_tables/my_catalog.public.orders"
+0 => lakebase postgres get-synced-table synced_tables/my_catalog.public.orders -o json => GET synced_tables/my_catalog.public.orders :: json(out).name == r.name
+0 => lakebase postgres delete-synced-table synced_tables/my_catalog.public.orders => GET synced_tables/my_catalog.public.orders :: r == nil
+0 => lakebase postgres delete-catalog catalogs/my_catalog => GET catalogs/my_catalog :: r == nil
+0 => lakebase postgres create-data-api $B/production/databases/my-db --json '{"spec": {"db_schemas": ["public"]}}' => GET projects/my-project/branches/production/databases/my-db/data-api :: r.name:find("/data%-api$") ~= nil
+0 => lakebase postgres get-data-api $B/production/databases/my-db/data-api -o json => GET projects/my-project/branches/production/databases/my-db/data-api :: json(out).name == r.name
+0 => lakebase postgres update-data-api $B/production/databases/my-db/data-api spec.db_max_rows --json '{"spec": {"db_max_rows": 500}}' => GET projects/my-project/branches/production/databases/my-db/data-api :: r.status.db_max_rows == 500
+0 => lakebase postgres delete-data-api $B/production/databases/my-db/data-api => GET projects/my-project/branches/production/databases/my-db/data-api :: r == nil
+0 => lakebase postgres create-cdf-config $B/production/databases/my-db main cdc public => GET projects/my-project/branches/production/databases/my-db/cdf-configs/public :: r.catalog == "main" and r.schema == "cdc"
+0 => lakebase postgres create-cdf-config $B/production/databases/my-db --json '{"catalog": "main", "schema": "billing", "postgres_schema": "billing"}' --cdf-config-id billing_feed => GET projects/my-project/branches/production/databases/my-db/cdf-configs/billing_feed :: r.schema == "billing"
+0 => lakebase postgres get-cdf-config $B/production/databases/my-db/cdf-configs/public -o json => GET projects/my-project/branches/production/databases/my-db/cdf-configs/public :: json(out).postgres_schema == "public"
+0 => lakebase postgres list-cdf-configs $B/production/databases/my-db => GET projects/my-project/branches/production/databases/my-db/cdf-configs :: out:find("billing_feed", 1, true) and #r.cdf_configs == 2
+0 => lakebase postgres list-cdf-statuses $B/production/databases/my-db/cdf-configs/public -o json => GET projects/my-project/branches/production/databases/my-db/cdf-configs/public/cdf-statuses :: #json(out) == #(r.cdf_statuses or {})
+1 => lakebase postgres get-cdf-status $B/production/databases/my-db/cdf-configs/public/cdf-statuses/orders => GET projects/my-project/branches/production/databases/my-db/cdf-configs/public/cdf-statuses/orders :: r == nil and out == ""
+0 => lakebase postgres delete-cdf-config $B/production/databases/my-db/cdf-configs/billing_feed --force => GET projects/my-project/branches/production/databases/my-db/cdf-configs/billing_feed :: r == nil
+0 => lakebase postgres create-snapshot projects/my-project before-migration --json '{"spec": {"source_branch": "projects/my-project/branches/production", "no_expiry": true}}' => GET projects/my-project/snapshots/before-migration :: r.status.source_branch == "projects/my-project/branches/production"
+0 => lakebase postgres get-snapshot projects/my-project/snapshots/before-migration -o json => GET projects/my-project/snapshots/before-migration :: json(out).name == r.name
+0 => lakebase postgres list-snapshots projects/my-project => GET projects/my-project/snapshots :: out:find("\nprojects/my%-project/snapshots/before%-migration ")
+0 => lakebase postgres update-snapshot-schedule $B/production/snapshot-schedule schedule --json '{"schedule": [{"daily_schedule": {"hour": 3}, "retention": "604800s"}]}' => GET projects/my-project/branches/production/snapshot-schedule :: r.schedule[1].daily_schedule.hour == 3
+0 => lakebase postgres get-snapshot-schedule $B/production/snapshot-schedule -o json => GET projects/my-project/branches/production/snapshot-schedule :: json(out).schedule[1].retention == "604800s"
+0 => lakebase postgres delete-snapshot projects/my-project/snapshots/before-migration => GET projects/my-project/snapshots/before-migration :: r == nil
+0 => lakebase postgres list-compute-instances $B/production/endpoints/primary -o json => GET projects/my-project/branches/production/endpoints/primary/compute-instances :: #json(out) == #r.compute_instances and json(out)[1].role == "READ_WRITE"
+0 => lakebase postgres get-compute-instance "$(lakebase postgres list-compute-instances $B/production/endpoints/primary -o json | "$LB" -e 'print(lakebase.json.decode(io.read("a"))[1].name)')" -o json => GET projects/my-project/branches/production/endpoints/primary/compute-instances :: json(out).name == r.compute_instances[1].name
 
 # The end of the lifecycle.
 1 => lakebase postgres delete-branch $B/production => GET projects/my-project/branches/production :: r.status.current_state == "READY"

@@ -23,6 +23,7 @@ M.FLAGS = {
   { long = "log-file", value = "FILE", help = "write the debug log to FILE instead of stderr" },
   { long = "log-format", value = "FORMAT", help = "debug log lines as text (default) or json" },
   { long = "target", short = "t", value = "NAME", help = "bundle target: accepted for compatibility and ignored (lakebase has no bundles)" },
+  { long = "retry-timeout", value = "DURATION", help = "how long one API call keeps retrying 429/503 and transient failures (default 300s)" },
 }
 local BY_LONG, BY_SHORT = {}, {}
 for _, f in ipairs(M.FLAGS) do
@@ -81,6 +82,11 @@ function M.apply(state, flag, value)
     log.format = fmt
   elseif long == "target" then
     state.target = value
+  elseif long == "retry-timeout" then
+    local retry = require "lakebase.api.retry"
+    local secs, why = retry.parse_timeout(value, "--retry-timeout")
+    if not secs then return why end
+    retry.timeout, retry.timeout_problem = secs, nil
   end
   return nil
 end

@@ -26,6 +26,8 @@ local FLAGS = {
   ttl = { value = "DURATION", help = "the credential's lifetime, 300s to 3600s (e.g. 900s)" },
   expire_time = { value = "TIME", help = "when the credential expires (RFC 3339, 5 minutes to 1 hour from now)" },
   name = { value = "NAME", help = "the resource name (output only; accepted for Databricks CLI lines and ignored)" },
+  cdf_config_id = { value = "ID", help = "the CDF config's ID ([a-z][a-z0-9_]{0,62}; default: its Postgres schema)" },
+  force = { help = "also drop the replicated tables in Unity Catalog" },
 }
 M.FLAGS = FLAGS
 
@@ -157,12 +159,13 @@ local function parse(cmd, argv, i)
   local required = 0
   for _, name in ipairs(args) do if name:sub(-1) ~= "?" then required = required + 1 end end
   if #positional < required or #positional > #args then
-    if a.json and cmd.json_args and #positional > #args then
+    if a.json and cmd.json_args_message and #positional > #args then
       return nil, cmd.json_args_message
     end
     return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
       #args == 0 and "no arguments" or table.concat(args, " "):gsub("%?", " (optional)"),
-      #positional, #positional == 1 and "" or "s", usage_line(cmd))
+      #positional, #positional == 1 and "" or "s", usage_line(cmd)) ..
+      (args ~= cmd.args and " (with --json, the other fields go in the JSON)" or "")
   end
   for k, name in ipairs(args) do a[name:gsub("%?$", "")] = positional[k] end
   return a

@@ -315,6 +315,7 @@ function M.new(E)
     end
     ep.runtime.state = "ACTIVE"
     ep.runtime.last_active_time = validate.format_time(E.clock())
+    ep.runtime.start_time = ep.runtime.last_active_time
     require("lakebase.emulator.api").refresh_status(E, ep)
     return srv
   end
@@ -339,6 +340,7 @@ function M.new(E)
   function c.stop_endpoint(ep, remove)
     local srv = servers[ep.name]
     servers[ep.name] = nil
+    if srv then ep.runtime.suspend_time = validate.format_time(E.clock()) end
     local p = proxies[ep.name]
     if p then p:drop_all() end
     -- Under the directory's lock: a connection arriving meanwhile starts the server again only
@@ -428,6 +430,26 @@ function M.new(E)
     with_server(branch, function(port)
       psql(port, "DROP DATABASE IF EXISTS " .. q.ident(db.spec.postgres_database) .. " WITH (FORCE)", "postgres")
     end)
+  end
+
+  --- Runs `sql` in database `db` of the branch (on its running server, or a temporary one) as the
+  -- bootstrap superuser; returns what it printed (unaligned, tuples only).
+  function c.query(branch, sql, db)
+    local out
+    with_server(branch, function(port) out = psql(port, sql, db) end)
+    return out
+  end
+
+  --- How many bytes the data of `rec` (a branch or a snapshot) takes on disk.
+  function c.data_size(rec)
+    local r = exec({ "du", "-sb", datadir(rec) }, "du")
+    return math.tointeger(tonumber(r.stdout:match("^(%d+)")))
+  end
+
+  --- Removes the data of `rec` (a deleted snapshot, a purged branch).
+  function c.remove_data(rec)
+    -- Under the directory's lock: a branch being restored from it finishes its copy first.
+    locked(datadir(rec), function() exec({ "rm", "-rf", datadir(rec) }, "removing " .. datadir(rec)) end)
   end
 
   --- The caller's token becomes its role's password until the token expires.
