@@ -67,6 +67,13 @@ check "--log-format json writes JSON lines" bash -c "grep -q '^{\"level\":\"DEBU
 run postgres list-projects -p dev -t prod
 check "-t/--target (bundles) is accepted and ignored" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^projects/shop ' $tmp/out"
 
+LAKEBASE_RETRY_TIMEOUT=soon "$LB" postgres list-projects -p dev >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "a malformed LAKEBASE_RETRY_TIMEOUT exits 2" rc_is 2
+LAKEBASE_RETRY_TIMEOUT=soon "$LB" postgres list-projects -p dev --retry-timeout 30s >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "--retry-timeout after the command overrides it" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^projects/shop ' $tmp/out"
+run postgres list-projects -p dev --retry-timeout=never
+check "a bad --retry-timeout exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q never $tmp/err"
+
 run api get projects/shop -p dev -o json
 check "api: lowercase method as in 'databricks api get', flags after" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^{\"' $tmp/out"
 run api post 'projects?project_id=other' --json '{"spec": {}}' --profile=dev
