@@ -16,6 +16,7 @@ local api = require "lakebase.emulator.api"
 local operations = require "lakebase.emulator.operations"
 local faults = require "lakebase.emulator.faults"
 local store_mod = require "lakebase.emulator.store"
+local credentials = require "lakebase.emulator.credentials"
 
 local M = {}
 
@@ -134,7 +135,7 @@ end
 --- Starts the emulator. opts: port (0 = free port), data (directory, nil = memory only), token,
 -- client_id, client_secret, user, op_latency, faults (string), seed, slow_seconds, retry_after,
 -- credential_ttl, oauth_ttl, postgres (false: simulated computes), pg_bindir.
--- Returns the emulator: .url, .port, .token, :stop().
+-- Returns the emulator: .url, .port, .token, .ca_file, :stop().
 function M.start(opts)
   opts = opts or {}
   local E = { opts = opts, oauth_tokens = {}, requests = 0, clock = os.time }
@@ -177,21 +178,16 @@ function M.start(opts)
   else
     E.compute = require("lakebase.emulator.compute_pg").new(E)
   end
-  function E.credentials(ep, identity)
-    -- A role has one password per branch (its endpoints share the data), so tokens are minted
-    -- per branch and identity, and reused while they have time left.
-    local key = ep.parent .. "|" .. identity
-    local t = E.store.tokens[key]
-    local ttl = opts.credential_ttl or 3600
-    if not t or t.expires - E.clock() < math.min(600, ttl / 2) then
-      t = { token = "lbpg_" .. random_hex(24), expires = E.clock() + ttl }
-      E.compute.set_password(ep, identity, t.token, t.expires)
-      E.store.tokens[key] = t
-      E.store:save()
-    end
-    redact.register(t.token)
-    return t
+  --- A new database credential for `identity` on endpoint `ep`'s branch: {token=, expires=}, valid
+  -- for ttl_seconds (default --credential-ttl, else 3600) whatever is minted later.
+  function E.credentials(ep, identity, ttl_seconds)
+    return credentials.mint(E, ep, identity, ttl_seconds)
   end
+  --- True when `token` is an unexpired credential of `user` for `branch` (a resource name).
+  function E.check_token(token, user, branch)
+    return credentials.check(E, token, user, branch)
+  end
+  credentials.prune(E)
 
   local server = httpd.serve { host = "127.0.0.1", port = opts.port or 0, handler = function(req)
     return handle(E, req)
@@ -201,7 +197,8 @@ function M.start(opts)
   E.compute.resume()
   operations.resume_pending(E)
 
-  local emu = { url = E.url, port = E.port, token = opts.token, engine = E }
+  -- ca_file: the certificate authority of the computes' TLS certificate (nil without PostgreSQL).
+  local emu = { url = E.url, port = E.port, token = opts.token, engine = E, ca_file = E.ca_file }
   --- Stops serving, cancels running operations (they finish on the next start) and stops every
   -- PostgreSQL server this emulator started.
   function emu:stop()

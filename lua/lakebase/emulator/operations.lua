@@ -40,7 +40,9 @@ function work.project_create(E, rec)
       runtime = { created_at = E.clock(), default = true, state = "INIT" } }
     E.store:put(branch)
   end
-  E.compute.init_branch(branch, rec.spec.pg_version)
+  -- The creator gets the project owner's role (the API records who created the project).
+  rec.runtime.owner = rec.runtime.owner or E.opts.user
+  E.compute.init_branch(branch, rec.spec.pg_version, { owner = rec.runtime.owner })
   branch.runtime.state = "READY"
   refresh(E, branch)
   local ename = bname .. "/endpoints/primary"
