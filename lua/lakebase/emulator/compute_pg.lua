@@ -14,24 +14,8 @@ local proxy_mod = require "lakebase.emulator.proxy"
 
 local M = {}
 
--- What child processes inherit: nothing of the emulator's own environment (which may hold
--- DATABRICKS_TOKEN or the emulator's secrets) beyond what the PostgreSQL programs need.
-local function child_env()
-  local env = {}
-  for _, k in ipairs { "PATH", "TZ", "TMPDIR" } do env[k] = os.getenv(k) end
-  env.PATH = env.PATH or "/usr/local/bin:/usr/bin:/bin"
-  return env
-end
-M.child_env = child_env
-
-local function exec(argv, what)
-  argv.env = argv.env or child_env()
-  local r = require("lakebase.runtime.process").exec(argv)
-  if r.code ~= 0 then
-    error(string.format("%s failed (exit %s): %s", what, tostring(r.code or r.signal), (r.stderr or ""):sub(-400)), 0)
-  end
-  return r
-end
+local child = require "lakebase.emulator.child"
+local exec, child_env = child.exec, child.env
 
 -- The installed PostgreSQL servers: major version -> bin directory (Debian's layout), and the newest.
 local function installed_servers()
@@ -110,8 +94,8 @@ local function server_user()
   local status = read_file("/proc/self/status") or ""
   local euid = status:match("\nUid:%s+%d+%s+(%d+)")
   if euid ~= "0" then return nil end
-  local ok, r = pcall(require("lakebase.runtime.process").exec, { "id", "-u", "postgres" })
-  if not ok or r.code ~= 0 then
+  local ok = pcall(exec, { "id", "-u", "postgres" }, "id")
+  if not ok then
     error("the emulator runs as root, and PostgreSQL refuses to run as root: create a 'postgres' user " ..
       "(Debian's postgresql package does) or run the emulator as an ordinary user", 0)
   end
@@ -126,9 +110,7 @@ local function prepare_dirs(root, sockdir, user)
   exec({ "chgrp", user, root }, "chgrp")
   exec({ "chmod", "0710", root }, "chmod")
   exec({ "chown", user .. ":", root .. "/pg", sockdir }, "chown")
-  local r = require("lakebase.runtime.process").exec { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user,
-    env = child_env() }
-  if r.code ~= 0 then
+  if not pcall(exec, { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user }, "test") then
     error(string.format("PostgreSQL runs as user '%s' (the emulator runs as root) and cannot reach %s/pg: " ..
       "make the directories above it searchable (chmod o+x) or choose another data directory", user, root), 0)
   end

@@ -17,6 +17,7 @@ local operations = require "lakebase.emulator.operations"
 local faults = require "lakebase.emulator.faults"
 local store_mod = require "lakebase.emulator.store"
 local credentials = require "lakebase.emulator.credentials"
+local child = require "lakebase.emulator.child"
 
 local M = {}
 
@@ -144,6 +145,7 @@ function M.start(opts)
   opts.pg_host = opts.pg_host or "127.0.0.1"
   redact.register(opts.token)
   redact.register(opts.client_secret)
+  redact.register(opts.refresh_token)
   E.faults = faults.new(faults.parse(opts.faults), opts.seed)
   local seed = opts.seed or math.floor(core.now() * 1000)
   local rng_state = seed * 6364136223846793005 + 1442695040888963407
@@ -158,11 +160,7 @@ function M.start(opts)
     t.on_finish[#t.on_finish + 1] = function() E.tasks[t] = nil end
     return t
   end
-  local function run(argv)
-    local r = require("lakebase.runtime.process").exec(argv)
-    if r.code ~= 0 then error(argv[1] .. " failed: " .. r.stderr, 0) end
-    return r.stdout:match("^%s*(.-)%s*$")
-  end
+  local function run(argv) return child.exec(argv).stdout:match("^%s*(.-)%s*$") end
   if opts.data then
     run { "mkdir", "-p", "-m", "0700", opts.data }
   end
@@ -210,7 +208,7 @@ function M.start(opts)
     E.compute.shutdown()
     E.store:flush()
     for _, dir in ipairs { E.tmpdir, E.sockdir } do
-      pcall(require("lakebase.runtime.process").exec, { "rm", "-rf", dir })
+      pcall(child.exec, { "rm", "-rf", dir })
     end
   end
   log.debug("emulator listening on %s", E.url)

@@ -38,12 +38,19 @@ function M.ensure_role(conn, name, attrs)
 end
 
 local function set_membership(conn, role, member)
-  conn:exec((member and "GRANT " or "REVOKE ") .. q.ident(M.SUPERUSER_ROLE) .. (member and " TO " or " FROM ") .. q.ident(role))
+  if member then
+    conn:exec("GRANT " .. q.ident(M.SUPERUSER_ROLE) .. " TO " .. q.ident(role))
+  elseif conn:query_one("SELECT 1 AS x FROM pg_auth_members WHERE roleid = $1::regrole AND member = $2::regrole",
+      q.ident(M.SUPERUSER_ROLE), q.ident(role)) then
+    -- Only when a member: REVOKE of a non-member is a WARNING, which libpq would print.
+    conn:exec("REVOKE " .. q.ident(M.SUPERUSER_ROLE) .. " FROM " .. q.ident(role))
+  end
 end
 
 --- A new branch's built-in roles and database, as on the service: databricks_superuser (CREATEDB,
 -- CREATEROLE, BYPASSRLS, member of pg_read_all_data, pg_write_all_data and pg_monitor, so that
--- its members read each other's tables and pg_dump works; no login), databricks_postgres, and the
+-- its members read each other's tables and pg_dump works; may create in databricks_postgres's
+-- public schema; no login), databricks_postgres, and the
 -- project owner `owner` (LOGIN REPLICATION, member of databricks_superuser, owning
 -- databricks_postgres and its public schema). `connect(db)` opens a connection to database db.
 function M.setup_branch(connect, owner)
@@ -60,7 +67,9 @@ function M.setup_branch(connect, owner)
     conn:exec("ALTER DATABASE " .. q.ident(M.DEFAULT_DB) .. " OWNER TO " .. q.ident(db_owner))
   end
   local conn <close> = connect(M.DEFAULT_DB)
-  conn:exec("ALTER SCHEMA public OWNER TO " .. q.ident(owner or M.SUPERUSER_ROLE))
+  -- Members create in public as its owner does (PostgreSQL 15 grants PUBLIC no CREATE there).
+  conn:exec("ALTER SCHEMA public OWNER TO " .. q.ident(owner or M.SUPERUSER_ROLE) ..
+    "; GRANT USAGE, CREATE ON SCHEMA public TO " .. q.ident(M.SUPERUSER_ROLE))
 end
 
 --- The ALTER ROLE options for a role record's spec: NO_LOGIN roles cannot log in, the others can
