@@ -133,6 +133,42 @@ T.test("TLS is required: plain text is refused, sslmode=require and verify-full 
     "certificate verify failed", "another CA does not vouch for it")
 end)
 
+T.test("large transfers both ways through the TLS relay, several at once", function()
+  local ep = endpoint(PRIMARY)
+  local tok = mint(pat, ep.name)
+  local big = string.rep("0123456789abcdef", 1 << 20)  -- 16 MiB up
+  local row, total = lb.all {
+    function()
+      local c <close> = connect(ep, USER, tok)
+      return c:query_one("SELECT length($1) AS n, md5($1) AS h", big)
+    end,
+    function()
+      local c <close> = connect(ep, USER, tok)
+      local rows = c:query("SELECT g, repeat(md5(g::text), 64) AS s FROM generate_series(1, 16384) g")  -- 32 MiB down
+      local total = 0
+      for _, r in ipairs(rows) do total = total + #r.s end
+      return total
+    end,
+  }
+  T.eq(row.n, #big, "16 MiB parameter arrived whole")
+  T.eq(row.h, lb.exec { "md5sum", stdin = big }.stdout:match("^(%x+)"), "and intact")
+  T.eq(total, 16384 * 2048, "32 MiB result arrived whole")
+end)
+
+T.test("a cancel request (sent in clear, as libpq sends it) reaches the backend", function()
+  local ep = endpoint(PRIMARY)
+  local proc = lb.process.spawn { "psql", "-X", "-q", "-c", "select pg_sleep(30)", stdout = "pipe", stderr = "pipe",
+    env = { PGHOST = ep.status.hosts.host, PGPORT = tostring(ep.status.hosts.port), PGUSER = USER,
+      PGPASSWORD = mint(pat, ep.name), PGDATABASE = "databricks_postgres", PGSSLMODE = "require", PATH = os.getenv("PATH") } }
+  lb.sleep(1.5)
+  local t0 = lb.now()
+  proc:kill("INT")  -- psql sends a CancelRequest on SIGINT
+  local stderr = lb.timeout(10, function() return proc:read_all("stderr") end)
+  local code = proc:wait()
+  T.ok(lb.now() - t0 < 5, "psql ended soon after the cancel")
+  T.ok(code ~= 0 and stderr:find("canceling statement due to user request", 1, true), "cancelled by the server: " .. stderr)
+end)
+
 T.test("an identity without a role cannot log in; a SERVICE_PRINCIPAL role record lets it", function()
   local ep = endpoint(PRIMARY)
   local tok = mint(sp, ep.name)
