@@ -155,6 +155,46 @@ T.test("large transfers both ways through the TLS relay, several at once", funct
   T.eq(total, 16384 * 2048, "32 MiB result arrived whole")
 end)
 
+T.test("malformed or abusive starts are refused and the endpoint keeps serving", function()
+  local ep = endpoint(PRIMARY)
+  local host, port = ep.status.hosts.host, ep.status.hosts.port
+  local SSL = string.pack(">I4I4", 8, 80877103)
+  local function exchange(bytes, after_s)
+    local conn <close> = lb.net.connect(host, port)
+    conn:send(bytes)
+    if after_s then
+      T.eq(conn:read_exactly(1), "S", "SSLRequest answered")
+      conn:send(after_s)
+    end
+    local got = {}
+    lb.timeout(10, function()
+      while true do  -- to end of file, or a reset (the relay closed with our bytes unread)
+        local ok, data = pcall(conn.receive, conn)
+        if not ok or not data then break end
+        got[#got + 1] = data
+      end
+    end)
+    return table.concat(got)
+  end
+  T.eq(exchange(SSL, "GET / HTTP/1.0\r\n\r\n"), "", "not TLS after 'S': closed")
+  -- Bytes sent in clear together with the SSLRequest are never taken as part of the TLS stream
+  -- (CVE-2021-23214): the connection is closed.
+  T.eq(exchange(SSL .. string.pack(">I4I4", 9, 196608) .. "x"), "S", "data after SSLRequest in clear: closed")
+  T.eq(exchange(string.pack(">I4I4", 4, 0)), "", "a length under 8: closed")
+  T.eq(exchange(string.pack(">I4I4", 100000, 196608)), "", "a length over 10000: closed")
+  local reply = exchange(string.pack(">I4I4", 8, 0x00020000))
+  T.ok(reply:find("unsupported frontend protocol 2.0", 1, true), "protocol 2: " .. reply)
+  local proxy = require "lakebase.emulator.proxy"
+  local saved = proxy.STARTUP_TIMEOUT
+  proxy.STARTUP_TIMEOUT = 1
+  local t0 = lb.now()
+  local ok, idle = pcall(exchange, "")
+  proxy.STARTUP_TIMEOUT = saved
+  T.ok(ok and idle == "" and lb.now() - t0 < 5, "a silent client is dropped after the start-up timeout")
+  local c <close> = connect(ep, USER, mint(pat, ep.name))
+  T.eq(c:query_one("SELECT 1 AS x").x, 1, "still serving")
+end)
+
 T.test("a cancel request (sent in clear, as libpq sends it) reaches the backend", function()
   local ep = endpoint(PRIMARY)
   local proc = lb.process.spawn { "psql", "-X", "-q", "-c", "select pg_sleep(30)", stdout = "pipe", stderr = "pipe",
