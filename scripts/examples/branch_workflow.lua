@@ -1,5 +1,5 @@
 -- branch_workflow.lua: the headline Lakebase workflow.
--- Branch from the project's default branch, start a compute on the branch, apply a migration to
+-- Branch from the project's default branch, size the branch's compute, apply a migration to
 -- it with psql, verify it with SQL, and delete the branch again — also when a step fails or the
 -- run is interrupted (Ctrl-C), since the branch is ephemeral.
 --
@@ -26,9 +26,10 @@ local t0 = lb.now()
 local branch <close> = project:create_branch(branch_id, { ttl = "3600s" }, { ephemeral = true }):wait()
 print(string.format("branched %s from %s in %.1fs", branch.name, branch.status.source_branch, lb.now() - t0))
 
+-- Every branch comes with its own read-write compute ("primary"); size it for the migration.
 t0 = lb.now()
-local compute = branch:create_endpoint("compute", { endpoint_type = "ENDPOINT_TYPE_READ_WRITE",
-  autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 2 }):wait()
+local compute = branch:primary_endpoint()
+compute = compute:update { autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 2 }:wait()
 local hosts = compute.status.hosts
 print(string.format("compute %s is %s at %s:%s (%.1fs)", compute.name, compute.status.current_state,
   hosts.host, hosts.port or 5432, lb.now() - t0))

@@ -30,7 +30,7 @@ check "an unknown recipe exits 2 naming where it looked" bash -c "[ \$(cat $tmp/
 
 # --dry-run: the calls are printed, not made.
 run recipe run ci-branch --project shop --pr 1 --dry-run
-check "--dry-run prints the calls it would make" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^dry run: POST /api/2.0/postgres/projects/shop/branches?branch_id=pr-1-' $tmp/out && grep -q 'endpoints?endpoint_id=rw' $tmp/out"
+check "--dry-run prints the calls it would make" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^dry run: POST /api/2.0/postgres/projects/shop/branches?branch_id=pr-1-' $tmp/out"
 check "and makes none" bash -c "! \"$LB\" postgres list-branches projects/shop | grep -q pr-1-"
 
 # ci-branch: create, reset, delete.

@@ -85,7 +85,7 @@ function targets.envelope(data)
     elseif scenario == "delete" or scenario == "create" or scenario == "operation" then
       local op
       if scenario == "delete" then op = client:mutate("DELETE", "projects/p/branches/b", nil, nil, "branch")
-      elseif scenario == "create" then op = client:create("projects/p", "branch", "b", {}, {})
+      elseif scenario == "create" then op = client:create("projects/p", "branch", "b", { no_expiry = true }, {})
       else op = client:get_operation("projects/p/branches/b/operations/o", "branch") end
       show(op)
       for _ = 1, 5 do if op:done() then break end end

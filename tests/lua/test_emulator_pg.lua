@@ -59,8 +59,7 @@ T.test("a branch sees its parent's rows; its writes do not reach the parent", fu
   local tok = token_for(prod.name)
   T.eq(psql(prod, tok, "create table items(id int primary key, label text); insert into items select g, 'row ' || g from generate_series(1, 100) g").code, 0, "create rows")
   c:run("POST", P .. "projects/pgapp/branches?branch_id=feature", { spec = { ttl = "3600s" } })
-  c:run("POST", P .. "projects/pgapp/branches/feature/endpoints?endpoint_id=rw", { spec = { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" } })
-  local feat = endpoint("projects/pgapp/branches/feature/endpoints/rw")
+  local feat = endpoint("projects/pgapp/branches/feature/endpoints/primary")
   local ftok = token_for(feat.name)
   local r = psql(feat, ftok, "select count(*) from items")
   T.eq(r.stdout, "100\n", "the branch has the parent's rows (" .. r.stderr .. ")")
@@ -109,7 +108,7 @@ T.test("roles and databases are real PostgreSQL roles and databases", function()
 end)
 
 T.test("a disabled endpoint refuses connections; enabling it brings it back", function()
-  local name = "projects/pgapp/branches/feature/endpoints/rw"
+  local name = "projects/pgapp/branches/feature/endpoints/primary"
   c:run("PATCH", P .. name .. "?update_mask=spec.disabled", { spec = { disabled = true } })
   local ep = endpoint(name)
   T.eq(ep.status.current_state, "IDLE", "state while disabled")
@@ -122,7 +121,7 @@ T.test("a disabled endpoint refuses connections; enabling it brings it back", fu
 end)
 
 T.test("an idle compute scales to zero and a connection starts it again", function()
-  local name = "projects/pgapp/branches/feature/endpoints/rw"
+  local name = "projects/pgapp/branches/feature/endpoints/primary"
   local deadline = lb.now() + 10
   while endpoint(name).status.current_state ~= "IDLE" do
     if lb.now() > deadline then error("the compute was not suspended") end

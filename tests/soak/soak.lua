@@ -30,21 +30,20 @@ local PLANNED = "planned failure"
 local kinds = {}
 function kinds.complete(i)
   local branch <close> = project:create_branch("w" .. i, { no_expiry = true }, { ephemeral = true }):wait()
-  local ep = branch:create_endpoint("ep", { endpoint_type = "ENDPOINT_TYPE_READ_WRITE",
-    autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 1 }):wait()
-  ep:update({ autoscaling_limit_max_cu = 2 }):wait()
+  local ep = branch:primary_endpoint()
+  ep:update({ autoscaling_limit_min_cu = 0.5, autoscaling_limit_max_cu = 2 }):wait()
   client:generate_database_credential(ep)
 end
 function kinds.fails(i)
   local branch <close> = project:create_branch("w" .. i, { no_expiry = true }, { ephemeral = true }):wait()
-  branch:create_endpoint("ep", { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" }):wait()
+  branch:primary_endpoint()
   error(PLANNED, 0)
 end
 function kinds.cancelled(i)
-  -- The timeout strikes while the endpoint's creation is being waited for.
+  -- The timeout strikes while a read replica's creation is being waited for.
   lb.timeout(0.15, function()
     local branch <close> = project:create_branch("w" .. i, { no_expiry = true }, { ephemeral = true }):wait()
-    branch:create_endpoint("ep", { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" }):wait()
+    branch:create_endpoint("ep", { endpoint_type = "ENDPOINT_TYPE_READ_ONLY" }):wait()
     lb.sleep(30)
   end)
 end
@@ -64,7 +63,7 @@ function kinds.deferred(i)
 end
 function kinds.sql(i)
   local branch <close> = pg_project:create_branch("w" .. i, { no_expiry = true }, { ephemeral = true }):wait()
-  local ep = branch:create_endpoint("ep", { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" }):wait()
+  local ep = branch:primary_endpoint()
   local conn <close> = ep:connect()
   conn:exec("CREATE TABLE soak (i int)")
   conn:query("INSERT INTO soak SELECT generate_series(1, $1::int)", i)

@@ -18,6 +18,7 @@ local resource = require "lakebase.api.resource"
 local operation = require "lakebase.api.operation"
 local shape = require "lakebase.api.shape"
 local cleanup = require "lakebase.runtime.cleanup"
+local input = require "lakebase.api.input"
 
 local M = {}
 local BASE = "/api/2.0/postgres/"
@@ -135,10 +136,45 @@ end
 --- Gives an API body of `kind` ("project", "branch", ...) its resource class.
 function Client:wrap(kind, body) return resource.wrap(self, kind, body) end
 
---- Fetches the resource called `name`.
+-- How long after this client created a resource a 404 for it (or for what is below it) is taken
+-- for the service's eventual consistency [live: a GET of a just-created endpoint can answer 404
+-- for a while although the list shows it], and retried rather than believed.
+M.SETTLE_SECONDS, M.SETTLE_WAIT = 60, 15
+
+--- Notes that this client has just created `name` (see Client:get).
+function Client:note_created(name)
+  self._recent = self._recent or {}
+  self._recent[name] = core.now()
+end
+
+-- Whether `name` or something above it was created by this client within SETTLE_SECONDS.
+function Client:recently_created(name)
+  if not self._recent then return false end
+  local now = core.now()
+  for n, t in pairs(self._recent) do
+    if now - t > M.SETTLE_SECONDS then
+      self._recent[n] = nil
+    elseif name == n or name:sub(1, #n + 1) == n .. "/" then
+      return true
+    end
+  end
+  return false
+end
+
+--- Fetches the resource called `name`. A 404 for something this client has just created (or
+-- created the parent of) is retried for a while before it is believed.
 function Client:get(name, kind)
   kind = kind or M.kind_of(name)
-  return self:wrap(kind, shape.resource(self:request("GET", name), "GET", name))
+  local deadline = nil
+  while true do
+    local ok, body = pcall(self.request, self, "GET", name)
+    if ok then return self:wrap(kind, shape.resource(body, "GET", name)) end
+    if not (errors.is(body, "api") and body.status == 404 and self:recently_created(name)) then error(body, 0) end
+    deadline = deadline or core.now() + M.SETTLE_WAIT
+    if core.now() >= deadline then error(body, 0) end
+    log.debug("GET %s: 404 just after it was created; retrying (eventual consistency)", name)
+    sched.sleep(0.25)
+  end
 end
 
 --- Lists children of `kind` under `parent` (nil for projects) as an iterator that fetches pages
@@ -162,16 +198,33 @@ function Client:list(parent, kind, opts)
   end
 end
 
+-- Whether what `found` (an answer: status, no spec) shows agrees with the spec we asked for:
+-- every requested field the status also has must be equal (ttl and other inputs the status does
+-- not echo cannot be compared and are passed over).
 local function same_request(spec, found)
   if type(found) ~= "table" then return false end
   for k, v in pairs(spec) do
-    if type(v) == "table" then
-      if not same_request(v, found[k]) then return false end
-    elseif found[k] ~= v then
-      return false
+    local f = found[k]
+    if f ~= nil then
+      if type(v) == "table" and type(f) == "table" then
+        if getmetatable(v) == nil and #v == 0 then
+          if not same_request(v, f) then return false end
+        elseif json.encode(v) ~= json.encode(f) then
+          return false
+        end
+      elseif f ~= v then
+        return false
+      end
     end
   end
   return true
+end
+
+-- A create refused because the resource exists: 409 ALREADY_EXISTS, or 400 "... already exists"
+-- (roles and databases on the service).
+local function already_exists(status, err)
+  return (status == 409 and err.error_code == "ALREADY_EXISTS")
+    or (status == 400 and type(err.message) == "string" and err.message:find("already exists", 1, true) ~= nil)
 end
 
 --- Creates a child of `kind` under `parent`. spec: the spec table (or a body {spec=..., ...}).
@@ -185,8 +238,7 @@ function Client:create(parent, kind, id, spec, opts)
     error("bad argument #2 to 'create_" .. kind .. "' (table of spec fields expected, got " .. type(spec) .. ")", 3)
   end
   local body = spec.spec and spec or { spec = spec }
-  local why = schema.check_spec(def, body.spec, true)
-  if why then error("bad argument #2 to 'create_" .. kind .. "' (" .. why .. ")", 3) end
+  input.spec(kind, body.spec, true, "create_" .. kind, 2, 2)
   local name = (parent and (parent .. "/") or "") .. def.collection .. "/" .. tostring(id)
   local query = { [def.id_field] = id, replace_existing = opts.replace_existing and "true" or nil }
   local path = (parent and (parent .. "/") or "") .. def.collection
@@ -195,9 +247,9 @@ function Client:create(parent, kind, id, spec, opts)
     local raw = self:request("POST", path, query, body, { on_retry_status = function(status, err)
       -- Our first attempt may have created it before its answer was lost: if what is there now is
       -- what we asked for, that is our resource.
-      if status == 409 and err.error_code == "ALREADY_EXISTS" and id then
+      if already_exists(status, err) and id then
         local ok, found = pcall(self.request, self, "GET", name)
-        if ok and type(found) == "table" and same_request(body.spec, found.spec) then
+        if ok and type(found) == "table" and same_request(body.spec, found.status) then
           shape.resource(found, "GET", name)
           log.debug("create of %s was retried; found the resource the first attempt made", name)
           settled_op = operation.settled(self, self:wrap(kind, found), kind, name)

@@ -8,7 +8,6 @@
 -- returns what to print (a resource, a list, an Operation when not waiting) or nil.
 local schema = require "lakebase.api.schema"
 local resource = require "lakebase.api.resource"
-local validate = require "lakebase.api.validate"
 local kind_of = function(name) return require("lakebase.api.client").kind_of(name) end
 
 local M = {}
@@ -51,7 +50,7 @@ function M.check_name(name, kind)
     local parent_kind = nil
     for k = 1, #parts, 2 do
       local def = schema.by_collection[parts[k]]
-      if not def or def.parent_kind ~= parent_kind or validate.id_problem(parts[k + 1], def.id_min) then
+      if not def or def.parent_kind ~= parent_kind or schema.id_problem(def, parts[k + 1]) then
         valid = false
         break
       end
@@ -90,7 +89,7 @@ for _, kind in ipairs(ORDER) do
       if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
       local opts = { replace_existing = a.replace_existing }
       local body = body_of(a)
-      local why = schema.check_spec(def, body.spec or {}, true)
+      local why = require("lakebase.api.input").spec_problem(kind, body.spec or {}, true)
       if why then error("bad argument #1 to 'create-" .. kind .. "' (" .. why .. ")", 0) end
       return finish(client:create(a.PARENT, kind, a[id_arg], body, opts), a)
     end }

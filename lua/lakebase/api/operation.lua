@@ -35,9 +35,16 @@ end
 local function result(self)
   local raw = self.raw
   if raw.error then
-    error(errors.new { kind = "operation", operation = self.name, code = raw.error.code,
-      message = "operation " .. tostring(self.name) .. " failed: " .. tostring(raw.error.message) }, 0)
+    -- The service's operation error is {error_code, message, details}; older google.rpc.Status
+    -- style answers ({code, message}) are read too.
+    local e = raw.error
+    local code = type(e.error_code) == "string" and e.error_code or nil
+    error(errors.new { kind = "operation", operation = self.name, error_code = code,
+      code = code or e.code,
+      message = "operation " .. tostring(self.name) .. " failed: " .. (code and ("[" .. code .. "] ") or "") ..
+        tostring(e.message) }, 0)
   end
+  if self.creates and self.resource_name then self.client:note_created(self.resource_name) end
   if self.resource then return self.resource end
   local resp = raw.response
   if type(resp) == "table" and type(resp.name) == "string" then

@@ -2,8 +2,8 @@
 -- whose metatable gives methods built from the schema: a project knows its branches, a branch its
 -- endpoints, roles and databases. Objects print as their resource name.
 local schema = require "lakebase.api.schema"
-local validate = require "lakebase.api.validate"
-local shape = require "lakebase.api.shape"
+local masks = require "lakebase.api.masks"
+local input = require "lakebase.api.input"
 
 local M = {}
 
@@ -14,26 +14,12 @@ local function singular(def) return def.kind end
 
 local function check_id(def, id, fname)
   if id == nil and def.id_optional then return end
-  local why = validate.id_problem(id, def.id_min)
+  local why = schema.id_problem(def, id)
   if why then
     error(string.format("bad argument #1 to '%s' (invalid %s %s: %s)", fname, def.id_field,
       type(id) == "string" and ("\"" .. id .. "\"") or tostring(id), why), 3)
   end
 end
-
---- Leaf update-mask paths of a (possibly nested) spec table, for the fields the schema knows.
-local function mask_paths(def_fields, t, prefix, out)
-  for k, v in pairs(t) do
-    local f = def_fields[k]
-    if f and f.type == "object" and type(v) == "table" and next(v) ~= nil then
-      mask_paths(f.fields, v, prefix .. k .. ".", out)
-    else
-      out[#out + 1] = prefix .. k
-    end
-  end
-  return out
-end
-M.mask_paths = mask_paths
 
 local function make_class(kind)
   local def = schema[kind]
@@ -44,7 +30,7 @@ local function make_class(kind)
 
   --- Fetches the resource again; updates this object's fields in place and returns it.
   function C:refresh()
-    local body = shape.resource(owner[self]:request("GET", self.name), "GET", self.name)
+    local body = owner[self]:get(self.name, kind)
     for k in pairs(self) do self[k] = nil end
     for k, v in pairs(body) do self[k] = v end
     return self
@@ -54,29 +40,20 @@ local function make_class(kind)
   function C:id() return self[def.id_field] or self.name:match("([^/]+)$") end
 
   --- Updates spec fields: `r:update{display_name = "x"}` computes the update mask from the fields
-  -- given; opts.mask sets it explicitly ("spec.a,spec.b" or a list). Returns an Operation.
+  -- given (a member of a oneof group — a branch's ttl, expire_time or no_expiry, an endpoint's
+  -- suspend_timeout_duration or no_suspension — is masked by its group, spec.expiration or
+  -- spec.suspension, as the service wants); opts.mask sets it explicitly ("spec.a,spec.b" or a
+  -- list). Returns an Operation.
   function C:update(fields, opts)
     if type(fields) ~= "table" then
       error("bad argument #1 to 'update' (table of spec fields expected, got " .. type(fields) .. ")", 2)
     end
     local spec = fields.spec or fields
     opts = opts or {}
-    local mask = opts.mask
-    if type(mask) == "table" then mask = table.concat(mask, ",") end
-    if mask == nil then
-      local paths = mask_paths(def.spec, spec, "spec.", {})
-      table.sort(paths)
-      mask = table.concat(paths, ",")
-    end
-    if mask == "" then error("bad argument #1 to 'update' (no fields to update)", 2) end
-    for path in mask:gmatch("[^,]+") do
-      if path ~= "*" then
-        local f, why = schema.mask_field(def, path)
-        if not f then error("bad argument #1 to 'update' (" .. why .. ")", 2) end
-      end
-    end
-    local why = schema.check_spec(def, spec, false)
-    if why then error("bad argument #1 to 'update' (" .. why .. ")", 2) end
+    if opts.mask == nil and next(spec) == nil then error("bad argument #1 to 'update' (no fields to update)", 2) end
+    local mask = input.mask(kind, opts.mask ~= nil and opts.mask or masks.from_fields(def, spec), "update", 2,
+      opts.mask ~= nil and 2 or 1)
+    input.spec(kind, spec, false, "update", 2)
     return owner[self]:mutate("PATCH", self.name, { update_mask = mask }, { spec = spec }, kind)
   end
 
@@ -128,5 +105,6 @@ function M.client_of(obj) return owner[obj] end
 
 M.classes = classes
 require("lakebase.api.endpoint_sql").install(classes.endpoint, M.client_of)
+require("lakebase.api.branch_compute").install(classes.branch, M.client_of)
 M.check_id = check_id
 return M

@@ -24,9 +24,12 @@ Options:
   --user EMAIL         the identity behind the personal access token (default emulator-user@example.com)
   --op-latency S       minimum seconds each long-running operation takes (default 0)
   --faults SPEC        inject faults: comma-separated KIND=RATE with KIND one of 429, 503, drop,
-                       slow, malformed, operror and RATE between 0 and 1 (e.g. 429=0.2,drop=0.05)
+                       slow, malformed, operror, lag and RATE between 0 and 1 (e.g. 429=0.2,drop=0.05);
+                       lag: a GET of an endpoint younger than --lag-seconds answers 404, as the
+                       service's eventual consistency can
   --seed N             seed for fault injection (default 1)
   --slow-seconds S     delay of a "slow" fault (default 2)
+  --lag-seconds S      how long a new endpoint may be missing from GETs with the lag fault (default 2)
   --credential-ttl S   lifetime of database credentials in seconds (default 3600)
   --oauth-ttl S        lifetime of OAuth access tokens in seconds (default 3600)
   --suspend-after S    suspend idle computes after S seconds whatever their suspend_timeout_duration
@@ -47,7 +50,7 @@ CA made at start; its file is printed ("postgres CA: FILE") for clients that ver
 
 local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed"] = "seed",
   ["--slow-seconds"] = "slow_seconds", ["--credential-ttl"] = "credential_ttl", ["--oauth-ttl"] = "oauth_ttl",
-  ["--suspend-after"] = "suspend_after" }
+  ["--suspend-after"] = "suspend_after", ["--lag-seconds"] = "lag_seconds" }
 local STRINGS = { ["--data"] = "data", ["--token"] = "token", ["--client-id"] = "client_id",
   ["--client-secret"] = "client_secret", ["--refresh-token"] = "refresh_token", ["--user"] = "user", ["--faults"] = "faults", ["--pg-bindir"] = "pg_bindir" }
 

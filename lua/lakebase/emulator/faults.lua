@@ -2,7 +2,7 @@
 -- from a xorshift generator of the emulator's own, so a seed replays the same sequence.
 local M = {}
 
-local KINDS = { ["429"] = true, ["503"] = true, drop = true, slow = true, malformed = true, operror = true }
+local KINDS = { ["429"] = true, ["503"] = true, drop = true, slow = true, malformed = true, operror = true, lag = true }
 
 --- Parses "429=0.2,503=0.1,drop=0.05" into a table of rates; raises with a clear message.
 function M.parse(spec)
@@ -10,7 +10,7 @@ function M.parse(spec)
   for item in (spec or ""):gmatch("[^,]+") do
     local k, v = item:match("^%s*([%w]+)%s*=%s*([%d.]+)%s*$")
     if not k then error("bad fault '" .. item .. "': expected KIND=RATE, such as 429=0.1", 0) end
-    if not KINDS[k] then error("unknown fault kind '" .. k .. "': expected 429, 503, drop, slow, malformed or operror", 0) end
+    if not KINDS[k] then error("unknown fault kind '" .. k .. "': expected 429, 503, drop, slow, malformed, operror or lag", 0) end
     local rate = tonumber(v)
     if not rate or rate < 0 or rate > 1 then error("fault rate for " .. k .. " must be between 0 and 1, got " .. v, 0) end
     rates[k] = rate

@@ -176,6 +176,15 @@ function M.start(opts)
   else
     E.compute = require("lakebase.emulator.compute_pg").new(E)
   end
+  -- Eventual consistency [live: a GET of a just-created endpoint can answer 404 for a while
+  -- although the list shows it]: with the "lag" fault, such a GET is answered 404 during the
+  -- first opts.lag_seconds (default 2) of the endpoint's life.
+  if (E.faults.rates.lag or 0) > 0 then
+    function E.lagging(rec)
+      return rec.kind == "endpoint" and E.clock() - ((rec.runtime or {}).created_at or 0) < (opts.lag_seconds or 2)
+        and E.faults.roll("lag")
+    end
+  end
   --- A new database credential for `identity` on endpoint `ep`'s branch: {token=, expires=}, valid
   -- for ttl_seconds (default --credential-ttl, else 3600) whatever is minted later.
   function E.credentials(ep, identity, ttl_seconds)
@@ -194,6 +203,14 @@ function M.start(opts)
   E.url = "http://127.0.0.1:" .. server.port
   E.compute.resume()
   operations.resume_pending(E)
+  E.spawn(function()
+    while true do
+      sched.sleep(opts.housekeeping_interval or 5)
+      local ok, err = pcall(operations.housekeeping, E)
+      if not ok and errors.is(err, "cancelled") then error(err, 0) end
+      if not ok then log.warn("emulator housekeeping failed: %s", tostring(err)) end
+    end
+  end)
 
   -- ca_file: the certificate authority of the computes' TLS certificate (nil without PostgreSQL).
   local emu = { url = E.url, port = E.port, token = opts.token, engine = E, ca_file = E.ca_file }

@@ -1,21 +1,25 @@
---- Long-running operations: each create, update and delete returns an Operation at once and does
--- its work in a task: the configured latency, then the side effects on real PostgreSQL servers
--- (through E.compute), then `done` with the resource as `response`, or an `error`. Work is written
--- to be re-run safely, so that operations cut short by a restart are finished on the next start.
+--- Long-running operations: each create, update, delete and undelete returns an Operation at once
+-- and does its work in a task: the configured latency, then the side effects (implicit resources,
+-- real PostgreSQL servers through E.compute), then `done` with the resource as `response` (as GET
+-- shows it: status, no spec), or an `error` {error_code, message, details}. Work is written to be
+-- re-run safely, so that operations cut short by a restart are finished on the next start.
 local sched = require "lakebase.runtime.sched"
 local errors = require "lakebase.base.errors"
 local log = require "lakebase.base.log"
 local validate = require "lakebase.api.validate"
 local resources = require "lakebase.api.schema"
 local views = require "lakebase.emulator.views"
+local status = require "lakebase.emulator.status"
 
 local M = {}
+
+-- How long a soft-deleted project or branch can be restored [?: the service's window is not
+-- documented; 7 days].
+M.PURGE_AFTER = 7 * 86400
 
 local function metadata(kind)
   return { ["@type"] = views.TYPE_PREFIX .. resources[kind].type_name .. "OperationMetadata" }
 end
-
-local function refresh(E, rec) require("lakebase.emulator.api").refresh_status(E, rec) end
 
 -- Waits until the resource called `name` has no operation in flight.
 local function settle(E, name)
@@ -26,52 +30,85 @@ local function settle(E, name)
   end
 end
 
-local work = {}
+local function now_text(E) return validate.format_time(E.clock()) end
 
--- Project: its default branch "production" with a read-write endpoint "primary".
-function work.project_create(E, rec)
-  rec.runtime.default_branch = rec.runtime.default_branch or "production"
-  local bname = rec.name .. "/branches/" .. rec.runtime.default_branch
-  local branch = E.store:get(bname)
-  if not branch then
-    local t = validate.format_time(E.clock())
-    branch = { kind = "branch", id = rec.runtime.default_branch, parent = rec.name, name = bname,
-      uid = rec.uid .. "-b", create_time = t, update_time = t, spec = { no_expiry = true },
-      runtime = { created_at = E.clock(), default = true, state = "INIT" } }
-    E.store:put(branch)
-  end
-  -- The creator gets the project owner's role (the API records who created the project).
-  rec.runtime.owner = rec.runtime.owner or E.opts.user
-  E.compute.init_branch(branch, rec.spec.pg_version, { owner = rec.runtime.owner })
-  branch.runtime.state = "READY"
-  refresh(E, branch)
-  local ename = bname .. "/endpoints/primary"
-  local ep = E.store:get(ename)
-  if not ep then
-    local t = validate.format_time(E.clock())
-    local spec = views.copy(rec.runtime.initial_endpoint_spec or {})
-    local d = rec.spec.default_endpoint_settings or {}
-    spec.endpoint_type = "ENDPOINT_TYPE_READ_WRITE"
-    spec.autoscaling_limit_min_cu = spec.autoscaling_limit_min_cu or d.autoscaling_limit_min_cu
-    spec.autoscaling_limit_max_cu = spec.autoscaling_limit_max_cu or d.autoscaling_limit_max_cu
-    spec.suspend_timeout_duration = spec.suspend_timeout_duration or d.suspend_timeout_duration
-    ep = { kind = "endpoint", id = "primary", parent = bname, name = ename, uid = rec.uid .. "-e",
-      create_time = t, update_time = t, spec = spec, runtime = { created_at = E.clock() } }
-    E.store:put(ep)
-  end
-  work.endpoint_create(E, ep)
-  refresh(E, ep)
+-- A record made by the service itself (implicit resources, inherited ones).
+local function implicit(E, kind, parent, id, spec, runtime)
+  local def = resources[kind]
+  local name = parent .. "/" .. def.collection .. "/" .. id
+  local rec = E.store:get(name, true)
+  if rec then return rec, false end
+  local t = now_text(E)
+  runtime = runtime or {}
+  runtime.created_at = runtime.created_at or E.clock()
+  rec = { kind = kind, id = id, parent = parent, name = name, create_time = t, update_time = t, spec = spec,
+    runtime = runtime,
+    uid = string.format("%08x-%04x-4%03x-8%03x-%012x", math.floor(E.clock()) & 0xffffffff,
+      E.store:next_seq() & 0xffff, E.rng(0xfff), E.rng(0xfff), E.rng(0xffffffffff)) }
+  E.store:put(rec)
+  return rec, true
 end
 
+--- The role id the service derives from an identity: lowercase letters, digits and hyphens
+-- ("emulator-user@example.com" -> "emulator-user-example-com").
+function M.role_id_for(identity)
+  local id = identity:lower():gsub("[^a-z0-9]+", "-"):gsub("^[^a-z]+", ""):gsub("%-+$", "")
+  if #id < 4 then id = "role-" .. id end
+  return id:sub(1, 63):gsub("%-+$", "")
+end
+
+local work = {}
+
+-- Every branch gets its own primary read-write endpoint, with the project's default settings [live].
+local function primary_endpoint(E, branch, project)
+  local spec = {}
+  local init = project.runtime.initial and project.runtime.initial.initial_endpoint_spec
+  if branch.runtime.root and init then spec = views.copy(init) end
+  spec.endpoint_type = "ENDPOINT_TYPE_READ_WRITE"
+  status.defaults(E, "endpoint", spec, "primary", project)
+  local ep = implicit(E, "endpoint", branch.name, "primary", spec)
+  work.endpoint_create(E, ep)
+end
+
+-- Project: its root branch "production" (the default), the creator's role on it, and its primary
+-- endpoint.
+function work.project_create(E, rec)
+  rec.runtime.owner = rec.runtime.owner or E.opts.user
+  rec.runtime.root_branch = rec.runtime.root_branch or "production"
+  local initial = rec.runtime.initial or {}
+  local branch_spec = { no_expiry = true,
+    is_protected = initial.initial_branch_spec and initial.initial_branch_spec.is_protected or false }
+  local branch = implicit(E, "branch", rec.name, rec.runtime.root_branch, branch_spec, { root = true, state = "INIT" })
+  E.compute.init_branch(branch, rec.spec.pg_version, { owner = rec.runtime.owner })
+  branch.runtime.state = "READY"
+  local owner = rec.runtime.owner
+  implicit(E, "role", branch.name, M.role_id_for(owner), status.defaults(E, "role", {
+    postgres_role = owner, membership_roles = { "DATABRICKS_SUPERUSER" },
+    identity_type = (owner == E.opts.client_id or not owner:find("@", 1, true)) and "SERVICE_PRINCIPAL" or "USER",
+  }), { owner = true })
+  primary_endpoint(E, branch, rec)
+end
+
+-- A branch copies its source's data, and with it its roles and databases [docs], then gets its
+-- primary endpoint.
 function work.branch_create(E, rec)
   local src = settle(E, rec.spec.source_branch)
   if not src or src.delete_time then error("source branch " .. rec.spec.source_branch .. " no longer exists", 0) end
+  rec.runtime.source_lsn = rec.runtime.source_lsn or string.format("0/%X", 0x1000000 + E.store:next_seq() * 0x2A8)
   E.compute.copy_branch(src, rec)
+  for _, kind in ipairs { "role", "database" } do
+    for _, child in ipairs(E.store:children(src.name, kind)) do
+      local spec = views.copy(child.spec)
+      if kind == "database" and spec.role then spec.role = spec.role:gsub("^" .. src.name:gsub("%p", "%%%0"), rec.name) end
+      implicit(E, kind, rec.name, child.id, spec, { inherited = true, owner = (child.runtime or {}).owner })
+    end
+  end
   rec.runtime.state = "READY"
+  rec.runtime.state_change_time = now_text(E)
+  primary_endpoint(E, rec, E.store:get(rec.parent, true))
 end
 
 function work.endpoint_create(E, rec)
-  settle(E, rec.parent)
   if rec.spec.disabled then
     rec.runtime.state = "IDLE"
   else
@@ -79,6 +116,7 @@ function work.endpoint_create(E, rec)
     E.compute.start_endpoint(rec)
     rec.runtime.state = "ACTIVE"
     rec.runtime.pending_state = nil
+    rec.runtime.last_active_time = now_text(E)
   end
 end
 
@@ -97,43 +135,82 @@ function work.endpoint_delete(E, rec)
   E.store:remove(rec.name)
 end
 
-local function soft_delete(E, rec)
+-- Stops every compute under `rec` (deleted, or purged).
+local function stop_computes(E, rec)
   for _, child in ipairs(E.store:descendants(rec.name)) do
     if child.kind == "endpoint" and (child.runtime or {}).state == "ACTIVE" then
       E.compute.stop_endpoint(child, true)
       child.runtime.state = "IDLE"
-      refresh(E, child)
+      child.runtime.restart = true  -- an undelete starts it again
     end
   end
-  rec.delete_time = validate.format_time(E.clock())
-  rec.purge_time = validate.format_time(E.clock() + 7 * 86400)
-  if rec.kind == "branch" then rec.runtime.state = "DELETED" end
 end
 
-function work.branch_delete(E, rec) soft_delete(E, rec) end
-function work.project_delete(E, rec) soft_delete(E, rec) end
+local function purge(E, rec)
+  for _, child in ipairs(E.store:descendants(rec.name)) do
+    if child.kind == "endpoint" then E.compute.stop_endpoint(child, true) end
+    E.store:remove(child.name)
+  end
+  E.store:remove(rec.name)
+end
+
+local function soft_delete(E, rec, opts)
+  stop_computes(E, rec)
+  if opts.purge then return purge(E, rec) end
+  rec.delete_time = rec.delete_time or now_text(E)
+  rec.purge_time = rec.purge_time or validate.format_time(E.clock() + M.PURGE_AFTER)
+  if rec.kind == "branch" then
+    rec.runtime.state = "DELETED"
+    rec.runtime.state_change_time = now_text(E)
+  end
+end
+
+function work.branch_delete(E, rec, opts) soft_delete(E, rec, opts) end
+function work.project_delete(E, rec, opts) soft_delete(E, rec, opts) end
+
+local function undelete(E, rec)
+  rec.delete_time, rec.purge_time = nil, nil
+  if rec.kind == "branch" then
+    rec.runtime.state = "READY"
+    rec.runtime.state_change_time = now_text(E)
+  end
+  for _, child in ipairs(E.store:descendants(rec.name)) do
+    if child.kind == "endpoint" and (child.runtime or {}).restart and not child.delete_time then
+      child.runtime.restart = nil
+      work.endpoint_create(E, child)
+    end
+  end
+end
+work.branch_undelete = undelete
+work.project_undelete = undelete
 
 function work.role_create(E, rec)
   settle(E, rec.parent)
-  E.compute.apply_role(E.store:get(rec.parent), rec)
+  E.compute.apply_role(E.store:get(rec.parent, true), rec)
 end
 work.role_update = work.role_create
-function work.role_delete(E, rec)
-  E.compute.drop_role(E.store:get(rec.parent), rec)
+function work.role_delete(E, rec, opts)
+  local to = opts.reassign_to and E.store:get(opts.reassign_to, true)
+  E.compute.drop_role(E.store:get(rec.parent, true), rec, to and to.spec.postgres_role)
+  if to then
+    for _, d in ipairs(E.store:children(rec.parent, "database")) do
+      if d.spec.role == rec.name then d.spec.role = to.name end
+    end
+  end
   E.store:remove(rec.name)
 end
 
-function work.database_create(E, rec)
+function work.database_create(E, rec, opts)
   settle(E, rec.parent)
-  E.compute.apply_database(E.store:get(rec.parent), rec)
+  E.compute.apply_database(E.store:get(rec.parent, true), rec, opts.previous)
 end
 work.database_update = work.database_create
 function work.database_delete(E, rec)
-  E.compute.drop_database(E.store:get(rec.parent), rec)
+  E.compute.drop_database(E.store:get(rec.parent, true), rec)
   E.store:remove(rec.name)
 end
 
-local function rollback(E, rec, verb)
+local function rollback(E, rec, verb, opts)
   if verb == "create" then
     for _, child in ipairs(E.store:descendants(rec.name)) do
       if child.kind == "endpoint" then pcall(E.compute.stop_endpoint, child, true) end
@@ -141,11 +218,13 @@ local function rollback(E, rec, verb)
     end
     if rec.kind == "endpoint" then pcall(E.compute.stop_endpoint, rec, true) end
     E.store:remove(rec.name)
+  elseif verb == "update" and opts.previous then
+    rec.spec = opts.previous
   end
 end
 
 local function run(E, op, rec)
-  local verb = op.verb
+  local verb, opts = op.verb, op.opts or {}
   local ok, err = pcall(function()
     local latency = E.opts.op_latency or 0
     if latency > 0 then sched.sleep(latency) end
@@ -153,35 +232,37 @@ local function run(E, op, rec)
       error(errors.new { kind = "injected", message = "injected operation failure (fault injection)" }, 0)
     end
     local fn = work[rec.kind .. "_" .. verb]
-    if fn then fn(E, rec) end
+    if fn then fn(E, rec, opts) end
   end)
   if not ok and errors.is(err, "cancelled") then error(err, 0) end  -- shutting down: finish on restart
   rec.busy = nil
   op.done = true
+  op.opts = nil
   if ok then
-    rec.update_time = validate.format_time(E.clock())
-    if E.store:get(rec.name, true) then refresh(E, rec) end
+    rec.update_time = now_text(E)
     if verb == "delete" then
       op.response = { ["@type"] = "type.googleapis.com/google.protobuf.Empty" }
     else
-      local view = views.resource(rec)
+      local view = views.resource(E, rec)
       view["@type"] = views.TYPE_PREFIX .. resources[rec.kind].type_name
       op.response = view
     end
   else
     log.debug("emulator: operation %s failed: %s", op.name, tostring(err))
-    rollback(E, rec, verb)
-    op.error = { code = 13, message = "operation " .. verb .. " " .. rec.name .. " failed: " .. tostring(err),
-      details = {} }
+    rollback(E, rec, verb, opts)
+    op.error = { error_code = "INTERNAL_ERROR",
+      message = "operation " .. verb .. " " .. rec.name .. " failed: " .. tostring(err), details = {} }
   end
   E.store:save()
 end
 
---- Starts an operation of `verb` ("create", "update", "delete") on `rec`; returns its record.
-function M.start(E, rec, verb)
+--- Starts an operation of `verb` ("create", "update", "delete", "undelete") on `rec`; returns its
+-- record. `opts` travels with it (and survives a restart): previous (the spec before an update),
+-- purge, reassign_to.
+function M.start(E, rec, verb, opts)
   local id = string.format("%08x%06x", math.floor(E.clock()), E.store:next_seq())
   local op = { name = rec.name .. "/operations/" .. id, done = false, metadata = metadata(rec.kind),
-    verb = verb, resource = rec.name }
+    verb = verb, resource = rec.name, opts = opts }
   E.store.operations[op.name] = op
   rec.busy = op.name
   -- Started before the save: should the state file refuse the change (the request is answered
@@ -201,10 +282,38 @@ function M.resume_pending(E)
         E.spawn(function() run(E, op, rec) end)
       else
         op.done = true
-        op.error = { code = 13, message = "resource " .. op.resource .. " disappeared", details = {} }
+        op.error = { error_code = "INTERNAL_ERROR", message = "resource " .. op.resource .. " disappeared", details = {} }
       end
     end
   end
+end
+
+--- The service's housekeeping, run every few seconds: branches past their expire_time are deleted,
+-- and soft-deleted projects and branches past their purge_time are purged.
+function M.housekeeping(E)
+  local now, purged, expired = E.clock(), {}, {}
+  for _, rec in pairs(E.store.resources) do
+    if not rec.busy then
+      if rec.delete_time and rec.purge_time and (validate.timestamp(rec.purge_time) or math.huge) <= now then
+        purged[#purged + 1] = rec
+      elseif rec.kind == "branch" and not rec.delete_time and not rec.spec.is_protected and not (rec.runtime or {}).root then
+        local exp = status.expire_time_of(rec.spec, (rec.runtime or {}).created_at or now)
+        if exp and validate.timestamp(exp) <= now then expired[#expired + 1] = rec end
+      end
+    end
+  end
+  for _, rec in ipairs(purged) do
+    log.debug("emulator: purging %s", rec.name)
+    purge(E, rec)
+  end
+  for _, rec in ipairs(expired) do
+    local project = E.store:get(rec.parent)
+    if project and E.store:get(rec.name) and not rec.busy and status.refresh(E, project).default_branch ~= rec.name then
+      log.debug("emulator: branch %s expired", rec.name)
+      M.start(E, rec, "delete", {})
+    end
+  end
+  if #purged > 0 then E.store:save() end
 end
 
 return M

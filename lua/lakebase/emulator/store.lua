@@ -85,11 +85,38 @@ function M:next_seq()
   return self.seq
 end
 
---- The live (not soft-deleted) resource called `name`, or nil.
+--- The names of the resources above `name`, outermost first ("projects/p", "projects/p/branches/b").
+function M.ancestors(name)
+  local out, segs = {}, {}
+  for s in name:gmatch("[^/]+") do segs[#segs + 1] = s end
+  for i = 2, #segs - 2, 2 do out[#out + 1] = table.concat(segs, "/", 1, i) end
+  return out
+end
+
+--- The live resource called `name`: there, not soft-deleted, and neither is anything above it (a
+-- deleted project's branches are gone with it). With `include_deleted`, whatever record there is.
 function M:get(name, include_deleted)
   local r = self.resources[name]
-  if r and (include_deleted or not r.delete_time) then return r end
-  return nil
+  if not r then return nil end
+  if include_deleted then return r end
+  if r.delete_time then return nil end
+  for _, a in ipairs(M.ancestors(name)) do
+    local up = self.resources[a]
+    if not up or up.delete_time then return nil end
+  end
+  return r
+end
+
+--- Like get, but when the resource is not live says which name is missing: the outermost of its
+-- ancestors that is gone, or the resource itself. Returns rec, or nil and that name.
+function M:find(name)
+  for _, a in ipairs(M.ancestors(name)) do
+    local up = self.resources[a]
+    if not up or up.delete_time then return nil, a end
+  end
+  local r = self.resources[name]
+  if not r or r.delete_time then return nil, name end
+  return r
 end
 
 -- The group's members sorted by name, kept until the group changes.

@@ -1,32 +1,26 @@
---- How emulator records look on the wire: resource objects, operations and error bodies.
+--- How emulator records look on the wire: resource objects (status, no spec: the service treats
+-- spec as input only), operations and error bodies.
 local json = require "lakebase.base.json"
 local resources = require "lakebase.api.schema"
+local status = require "lakebase.emulator.status"
+local masks = require "lakebase.api.masks"
 
 local M = {}
 
 M.TYPE_PREFIX = "type.googleapis.com/databricks.postgres.v1."
 
-local function copy(v)
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = copy(x) end
-  return setmetatable(out, getmetatable(v))
-end
+local copy = masks.copy
 M.copy = copy
 
---- The resource object the API returns for a record.
-function M.resource(rec)
+--- The resource object the API returns for a record: its status derived now, never its spec.
+function M.resource(E, rec)
   local def = resources[rec.kind]
-  local out = {
-    name = rec.name, uid = rec.uid, create_time = rec.create_time, update_time = rec.update_time,
-    spec = copy(rec.spec), status = copy(rec.status), delete_time = rec.delete_time, purge_time = rec.purge_time,
-  }
+  local out = { name = rec.name, create_time = rec.create_time, update_time = rec.update_time,
+    status = copy(status.refresh(E, rec)) }
+  if not def.no_uid then out.uid = rec.uid end
   if rec.parent then out.parent = rec.parent end
+  if def.deleted_times == "top" then out.delete_time, out.purge_time = rec.delete_time, rec.purge_time end
   out[def.id_field] = rec.id
-  for _, k in ipairs { "membership_roles", "custom_tags" } do  -- lists that may be empty
-    if out.spec[k] then out.spec[k] = json.array(out.spec[k]) end
-    if out.status and out.status[k] then out.status[k] = json.array(out.status[k]) end
-  end
   return out
 end
 
@@ -34,20 +28,37 @@ end
 function M.operation(op)
   local out = { name = op.name, done = op.done, metadata = copy(op.metadata) }
   if op.done then
-    if op.error then out.error = copy(op.error) else out.response = copy(op.response) end
+    if op.error then
+      out.error = copy(op.error)
+      out.error.details = json.array(out.error.details or {})
+    else
+      out.response = copy(op.response)
+    end
   end
   return out
 end
 
 --- An error body and status: `{"error_code": ..., "message": ..., "details": [...]}`. The ErrorInfo
---- carries its `metadata` map even when empty: the Databricks JavaScript SDK (0.17.0) reads
---- `metadata` of every detail and, without it, takes the body for an unknown error (error code
---- "Not Found" instead of NOT_FOUND).
-function M.error(status, code, message)
-  return status, { error_code = code, message = message, details = json.array {
-    { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", reason = code, domain = "postgres.databricks.com",
-      metadata = {} },
+-- carries its `metadata` map even when empty: the Databricks JavaScript SDK (0.17.0) reads
+-- `metadata` of every detail and, without it, takes the body for an unknown error (error code
+-- "Not Found" instead of NOT_FOUND). `opts.reason`/`opts.metadata` fill the ErrorInfo (the
+-- service's MANAGED_BY_PARENT marker); a RequestInfo follows, as on the service.
+function M.error(status_code, code, message, opts)
+  opts = opts or {}
+  return status_code, { error_code = code, message = message, details = json.array {
+    { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", reason = opts.reason or code, domain = "databricks.com",
+      metadata = opts.metadata or {} },
+    { ["@type"] = "type.googleapis.com/google.rpc.RequestInfo", request_id = opts.request_id or M.trace_id(),
+      serving_data = "" },
   } }
+end
+
+local counter = 0
+--- A trace id for messages ("[TraceId: ...]"), unique within the process.
+function M.trace_id()
+  counter = counter + 1
+  return string.format("%08x-%04x-4%03x-8%03x-%012x", os.time() & 0xffffffff, counter & 0xffff,
+    math.random(0, 0xfff), math.random(0, 0xfff), math.random(0, 0xffffffffff))
 end
 
 return M

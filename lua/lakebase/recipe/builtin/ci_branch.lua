@@ -1,5 +1,5 @@
 -- ci-branch: one branch per pull request, for CI. `--action create` makes branch pr-N-TIME from
--- the default branch (or --source) with a read-write compute and prints where to connect,
+-- the default branch (or --source), waits for its read-write compute and prints where to connect,
 -- deleting the pull request's previous branch first (a reset: deleted branch IDs stay reserved
 -- until purged, so each generation gets a new ID); `--action delete` removes the pull request's
 -- branches when it closes.
@@ -13,7 +13,7 @@ return {
     { name = "action", type = "enum", values = { "create", "delete" }, default = "create", help = "what to do" },
     { name = "ttl", type = "duration", default = "3d", help = "expiry of the branch (a safety net)" },
     { name = "source", type = "string", help = "branch to copy (full name; default: the project's default branch)" },
-    { name = "compute", type = "boolean", default = true, help = "start a read-write compute on the branch" },
+    { name = "compute", type = "boolean", default = true, help = "wait for the branch's read-write compute and print where to connect" },
     { name = "env_file", type = "string", help = "write PG* variables, password included, to this file (mode 0600)" },
   },
   run = function(ctx, p)
@@ -40,9 +40,9 @@ return {
     local spec = { ttl = string.format("%ds", math.floor(p.ttl)), source_branch = p.source }
     local branch = project:create_branch(prefix .. os.time(), spec):wait()
     ctx.print("created " .. branch.name)
-    if not p.compute then return branch end
-    local ep = branch:create_endpoint("rw", { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" }):wait()
-    if ctx.dry_run then return branch end
+    if not p.compute or ctx.dry_run then return branch end
+    -- Every branch comes with its read-write compute ("primary"); wait until it takes connections.
+    local ep = branch:primary_endpoint()
     local env = ep:pg_env()
     for _, k in ipairs { "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSSLMODE" } do
       ctx.print(k .. "=" .. env[k])

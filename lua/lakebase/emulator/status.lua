@@ -1,0 +1,159 @@
+--- What the emulator's resources say about themselves, as the service says it: defaults materialised
+-- into the spec when a resource is created or changed (the values the service fills in), and the
+-- `status` every answer carries (spec is input only on the service, so answers have no spec).
+local validate = require "lakebase.api.validate"
+local masks = require "lakebase.api.masks"
+
+local M = {}
+
+local copy = masks.copy
+
+-- Service defaults [live, AWS 2026-06]: a project's computes get 1-1 CU and suspend after a day;
+-- history is kept 7 days; branches may grow to 8 TiB.
+M.PROJECT_DEFAULTS = { min_cu = 1, max_cu = 1, suspend = "86400s", retention = "604800s", pg_version = 17,
+  size_limit = 8 * 1024 * 1024 * 1024 * 1024 }
+
+local function fill_cu(s, dmin, dmax)
+  -- A range given half: the other end follows it, so that the default never makes it invalid.
+  if s.autoscaling_limit_min_cu == nil and s.autoscaling_limit_max_cu ~= nil then
+    s.autoscaling_limit_min_cu = math.min(dmin, s.autoscaling_limit_max_cu)
+  end
+  s.autoscaling_limit_min_cu = s.autoscaling_limit_min_cu or dmin
+  s.autoscaling_limit_max_cu = s.autoscaling_limit_max_cu or math.max(dmax, s.autoscaling_limit_min_cu)
+end
+
+--- Fills in what the service fills in when a spec leaves it out. `project` is the record of the
+-- project the resource belongs to (nil for a project itself).
+function M.defaults(E, kind, spec, id, project)
+  local P = M.PROJECT_DEFAULTS
+  if kind == "project" then
+    spec.display_name = spec.display_name or id
+    spec.pg_version = spec.pg_version or P.pg_version
+    spec.history_retention_duration = spec.history_retention_duration or P.retention
+    if spec.enable_pg_native_login == nil then spec.enable_pg_native_login = false end
+    local d = spec.default_endpoint_settings or {}
+    spec.default_endpoint_settings = d
+    fill_cu(d, P.min_cu, P.max_cu)
+    if not d.no_suspension then d.suspend_timeout_duration = d.suspend_timeout_duration or P.suspend end
+  elseif kind == "endpoint" then
+    local d = project and project.spec.default_endpoint_settings or {}
+    fill_cu(spec, d.autoscaling_limit_min_cu or P.min_cu, d.autoscaling_limit_max_cu or P.max_cu)
+    if not spec.no_suspension and not spec.suspend_timeout_duration then
+      if d.no_suspension then spec.no_suspension = true
+      else spec.suspend_timeout_duration = d.suspend_timeout_duration or P.suspend end
+    end
+    spec.group = spec.group or { min = 1, max = 1 }
+    if spec.disabled == nil then spec.disabled = false end
+  elseif kind == "branch" then
+    if spec.is_protected == nil then spec.is_protected = false end
+  elseif kind == "role" then
+    -- auth_method follows the identity when left out [SDK, live]: managed identities sign in with
+    -- OAuth tokens (groups too, per the SDK), plain Postgres roles with passwords.
+    if not spec.auth_method then
+      spec.auth_method = spec.identity_type and "LAKEBASE_OAUTH_V1" or "PG_PASSWORD_SCRAM_SHA_256"
+    end
+  end
+  return spec
+end
+
+local function array(t)
+  return setmetatable(t or {}, require("lakebase.base.json").array_mt)
+end
+
+-- The expiry a branch's spec gives, as a timestamp (nil: never).
+local function expire_time_of(spec, created)
+  if spec.ttl then return validate.format_time(created + validate.duration(spec.ttl)) end
+  return spec.expire_time
+end
+M.expire_time_of = expire_time_of
+
+local derive = {}
+
+function derive.project(E, rec, s)
+  local spec = rec.spec
+  for _, k in ipairs { "display_name", "pg_version", "history_retention_duration", "enable_pg_native_login",
+    "budget_policy_id" } do s[k] = copy(spec[k]) end
+  s.custom_tags = spec.custom_tags and #spec.custom_tags > 0 and array(copy(spec.custom_tags)) or nil
+  s.default_endpoint_settings = copy(spec.default_endpoint_settings)
+  s.project_id = rec.id
+  s.owner = (rec.runtime or {}).owner or E.opts.user
+  s.default_branch = spec.default_branch or (rec.name .. "/branches/" .. ((rec.runtime or {}).root_branch or "production"))
+  s.branch_logical_size_limit_bytes = M.PROJECT_DEFAULTS.size_limit
+  s.synthetic_storage_size_bytes = (rec.runtime or {}).storage_bytes or 0
+  -- The latest activity of any of the project's computes.
+  local last
+  for _, b in ipairs(E.store:children(rec.name, "branch")) do
+    for _, ep in ipairs(E.store:children(b.name, "endpoint")) do
+      local t = (ep.runtime or {}).last_active_time
+      if t and (not last or t > last) then last = t end
+    end
+  end
+  s.compute_last_active_time = last
+end
+
+function derive.branch(E, rec, s)
+  local spec, rt = rec.spec, rec.runtime or {}
+  local project = E.store.resources[rec.parent]
+  s.branch_id = rec.id
+  s.current_state = rt.state or "INIT"
+  s.pending_state = rt.pending_state
+  s.state_change_time = rt.state_change_time or rec.create_time
+  s.default = project ~= nil and project.status ~= nil and project.status.default_branch == rec.name
+  s.is_protected = spec.is_protected or false
+  s.logical_size_bytes = rt.size_bytes or 0
+  s.expire_time = expire_time_of(spec, rt.created_at or E.clock())
+  -- A branch made from another always says from where and from which moment [live].
+  s.source_branch = spec.source_branch
+  s.source_branch_lsn = spec.source_branch and (spec.source_branch_lsn or rt.source_lsn) or nil
+  s.source_branch_time = spec.source_branch and (spec.source_branch_time or rec.create_time) or nil
+  s.delete_time, s.purge_time = rec.delete_time, rec.purge_time
+end
+
+function derive.endpoint(E, rec, s)
+  local spec, rt = rec.spec, rec.runtime or {}
+  for _, k in ipairs { "endpoint_type", "autoscaling_limit_min_cu", "autoscaling_limit_max_cu",
+    "suspend_timeout_duration", "no_suspension", "disabled" } do s[k] = copy(spec[k]) end
+  s.endpoint_id = rec.id
+  s.settings = copy(spec.settings) or {}
+  local g = spec.group or { min = 1, max = 1 }
+  s.group = { min = g.min, max = g.max, enable_readable_secondaries = g.enable_readable_secondaries or false }
+  s.current_state = rt.state or "INIT"
+  s.pending_state = rt.pending_state
+  s.last_active_time = rt.last_active_time
+  if rt.port then
+    -- hosts.port is the emulator's own: its computes listen on local ports, the service's on 5432.
+    local host = E.opts.pg_host
+    s.hosts = spec.endpoint_type == "ENDPOINT_TYPE_READ_ONLY" and { host = host, read_only_host = host, port = rt.port }
+      or { host = host, port = rt.port }
+  else
+    s.hosts = nil
+  end
+end
+
+function derive.role(_, rec, s)
+  local spec = rec.spec
+  s.role_id = rec.id
+  s.postgres_role = spec.postgres_role
+  s.identity_type = spec.identity_type or "IDENTITY_TYPE_UNSPECIFIED"
+  s.auth_method = spec.auth_method
+  s.membership_roles = spec.membership_roles and #spec.membership_roles > 0 and array(copy(spec.membership_roles)) or nil
+  local a = spec.attributes or {}
+  s.attributes = { createdb = a.createdb or false, createrole = a.createrole or false, bypassrls = a.bypassrls or false }
+end
+
+function derive.database(_, rec, s)
+  s.database_id = rec.id
+  s.postgres_database = rec.spec.postgres_database
+  s.role = rec.spec.role
+end
+
+--- Recomputes rec.status from its spec and runtime state.
+function M.refresh(E, rec)
+  local s = {}
+  local fn = derive[rec.kind]
+  if fn then fn(E, rec, s) end
+  rec.status = s
+  return s
+end
+
+return M
