@@ -56,15 +56,6 @@ local function psql(ep, user, token, sql, env_extra)
   return lb.exec { "psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql, env = env }
 end
 
--- The branch's read-write endpoint: its implicit `primary`, or one made for the test.
-local function branch_endpoint(branch)
-  local status = pat:call("GET", P .. branch .. "/endpoints/primary")
-  if status == 404 then
-    pat:run("POST", P .. branch .. "/endpoints?endpoint_id=primary", { spec = { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" } })
-  end
-  return endpoint(branch .. "/endpoints/primary")
-end
-
 pat:run("POST", P .. "projects?project_id=auth", { spec = {} })
 local PRIMARY = "projects/auth/branches/production/endpoints/primary"
 
@@ -98,7 +89,7 @@ end)
 
 T.test("a token is valid on its branch's endpoints only (read replicas included)", function()
   pat:run("POST", P .. "projects/auth/branches?branch_id=other", { spec = { ttl = "3600s" } })
-  local other = branch_endpoint("projects/auth/branches/other")
+  local other = endpoint("projects/auth/branches/other/endpoints/primary")  -- every branch has one
   pat:run("POST", P .. "projects/auth/branches/production/endpoints?endpoint_id=reader",
     { spec = { endpoint_type = "ENDPOINT_TYPE_READ_ONLY" } })
   local reader = endpoint("projects/auth/branches/production/endpoints/reader")
@@ -268,30 +259,36 @@ end)
 T.test("a database is renamed when its postgres_database changes; a role drop reassigns what it owns", function()
   local E = emu.engine
   local branch = E.store:get("projects/auth/branches/production")
+  local DBS = P .. "projects/auth/branches/production/databases/"
   pat:run("POST", P .. "projects/auth/branches/production/databases?database_id=sales",
     { spec = { postgres_database = "sales", role = "projects/auth/branches/production/roles/robot" } })
   local c <close> = connect(endpoint(PRIMARY), USER, mint(pat, PRIMARY))
   T.eq(c:query_one("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = 'sales'").o, SP_ID,
     "the owner is the role record's postgres_role")
-  local rec = E.store:get("projects/auth/branches/production/databases/sales")
-  local renamed = { spec = { postgres_database = "revenue", role = rec.spec.role } }
-  E.compute.apply_database(branch, renamed, rec.spec)
-  E.compute.apply_database(branch, renamed, rec.spec)  -- re-run after a restart: nothing more to do
-  T.eq(c:query_one("SELECT string_agg(datname, ',' ORDER BY datname) AS n FROM pg_database WHERE datname IN ('sales', 'revenue')").n,
-    "revenue", "renamed, not copied")
+  local before = lakebase.json.decode(lakebase.json.encode(E.store:get("projects/auth/branches/production/databases/sales").spec))
+  pat:run("PATCH", DBS .. "sales?update_mask=spec.postgres_database", { spec = { postgres_database = "revenue" } })
+  local names = "SELECT string_agg(datname, ',' ORDER BY datname) AS n FROM pg_database WHERE datname IN ('sales', 'revenue')"
+  T.eq(c:query_one(names).n, "revenue", "renamed, not copied")
+  E.compute.apply_database(branch, E.store:get("projects/auth/branches/production/databases/sales"), before)
+  T.eq(c:query_one(names).n, "revenue", "re-running the rename (after a restart) changes nothing")
 
   local sp_conn <close> = connect(endpoint(PRIMARY), SP_ID, mint(sp, PRIMARY))
   sp_conn:exec("CREATE TABLE robot_made (x int)")
+  sp_conn:close()
   local role = E.store:get("projects/auth/branches/production/roles/robot")
   T.raises(function() E.compute.drop_role(branch, role) end, "cannot be dropped because some objects depend on it",
-    "without reassign_owned_to")
-  sp_conn:close()
-  E.compute.drop_role(branch, role, USER)
-  E.compute.drop_role(branch, role, USER)  -- idempotent
+    "PostgreSQL refuses to drop a role that owns objects without reassign_owned_to")
+  local owner_role
+  for _, r in ipairs(E.store:children("projects/auth/branches/production", "role")) do
+    if r.spec.postgres_role == USER then owner_role = r.name end
+  end
+  T.ok(owner_role, "the owner's role record")
+  pat:run("DELETE", P .. role.name .. "?reassign_owned_to=" .. owner_role)
   T.eq(c:query_one("SELECT tableowner FROM pg_tables WHERE tablename = 'robot_made'").tableowner, USER, "table reassigned")
   T.eq(c:query_one("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = 'revenue'").o, USER,
     "database reassigned")
   T.eq(c:query_one("SELECT count(*) AS n FROM pg_roles WHERE rolname = $1", SP_ID).n, 0, "role dropped")
+  E.compute.drop_role(branch, role, USER)  -- re-run after a restart: nothing left to do
 end)
 
 T.test("tokens survive a restart of the emulator on the same data directory; state.json holds none", function()
