@@ -291,15 +291,17 @@ T.test("a database is renamed when its postgres_database changes; a role drop re
   E.compute.drop_role(branch, role, USER)  -- re-run after a restart: nothing left to do
 end)
 
-T.test("tokens survive a restart of the emulator on the same data directory; state.json holds none", function()
+T.test("tokens and the CA survive a restart of the emulator on the same data directory; state.json holds no token", function()
   local tok = mint(pat, PRIMARY)
   local state = io.open(opts.data .. "/state.json"):read("a")
   T.ok(not state:find(tok, 1, true), "the token is not in state.json")
+  local ca = io.open(emu.ca_file):read("a")
   emu:stop()
   opts.port = tonumber(emu.url:match(":(%d+)$"))
   emu = emulator.start(opts)
-  local c <close> = connect(endpoint(PRIMARY), USER, tok)
+  local c <close> = connect(endpoint(PRIMARY), USER, tok, { sslmode = "verify-full", sslrootcert = emu.ca_file })
   T.eq(c:query_one("SELECT 1 AS x").x, 1, "the token minted before the restart still works")
+  T.eq(io.open(emu.ca_file):read("a"), ca, "the same CA after the restart (kept under --data)")
 end)
 
 T.run()
