@@ -417,14 +417,23 @@ function M.new(E)
   -- Scale to zero: stop computes idle for longer than their suspend timeout.
   local function suspend_idle()
     local now = require("lakebase.core").now()
+    local idle = {}  -- decided first: stopping yields, and connections meanwhile change `servers`
     for name, srv in pairs(servers) do
       local ep, p = E.store:get(name), proxies[name]
       if ep and p and srv.ready and p.active == 0 and (srv.busy or 0) == 0 and not ep.spec.no_suspension
           and not ep.busy then
         local timeout = opts.suspend_after or validate.duration(ep.spec.suspend_timeout_duration or "300s") or 300
-        if now - math.max(p.last_active, srv.started_at or 0) >= timeout then
-          log.debug("emulator: suspending %s after %gs idle", name, timeout)
-          c.stop_endpoint(ep)
+        if now - math.max(p.last_active, srv.started_at or 0) >= timeout then idle[#idle + 1] = { ep, srv, timeout } end
+      end
+    end
+    for _, it in ipairs(idle) do
+      local ep, srv, timeout = it[1], it[2], it[3]
+      local p = proxies[ep.name]
+      if servers[ep.name] == srv and p and p.active == 0 then
+        log.debug("emulator: suspending %s after %gs idle", ep.name, timeout)
+        c.stop_endpoint(ep)
+        -- A connection that arrived during the stop has started the compute again: it stays ACTIVE.
+        if not servers[ep.name] then
           ep.runtime.state = "IDLE"
           require("lakebase.emulator.api").refresh_status(E, ep)
           E.store:save()
