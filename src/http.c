@@ -1,6 +1,7 @@
 /*
 ** http.c: request set-up and response buffering for one libcurl easy handle.
 */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 struct lb_http {
   CURL *easy;                 /* NULL until the loop gives the request a transfer slot */
   char *method, *url, *body;  /* owned copies: the request may wait in the loop's queue */
-  size_t bodylen;
+  char *ca_file, *ca_path;    /* NULL: the system's CA certificates */
+  size_t bodylen, max_body;
   long timeout_ms;
+  int over;                   /* LB_HTTP_OVER_*: which cap stopped the transfer */
   struct curl_slist *headers;
   lb_buf resp, head;
   int finished, curlcode;
@@ -21,10 +24,15 @@ struct lb_http {
   char errbuf[CURL_ERROR_SIZE];
 };
 
-int lb_buf_append(lb_buf *b, const char *s, size_t n) {
+/* Appends n bytes unless the buffer would then hold more than max; growing never allocates more
+   than max + 1 bytes, so a cap of 32 MB costs at most 32 MB. Returns 0, -1 (out of memory) or
+   -2 (over max). */
+static int append_within(lb_buf *b, const char *s, size_t n, size_t max) {
+  if (n > max || b->len > max - n) return -2;
   if (b->len + n + 1 > b->cap) {
     size_t ncap = b->cap ? b->cap : 256;
-    while (ncap < b->len + n + 1) ncap *= 2;
+    while (ncap < b->len + n + 1) ncap = ncap > SIZE_MAX / 2 ? SIZE_MAX : ncap * 2;
+    if (max < SIZE_MAX && ncap > max + 1) ncap = max + 1;
     char *d = realloc(b->data, ncap);
     if (d == NULL) return -1;
     b->data = d;
@@ -36,16 +44,24 @@ int lb_buf_append(lb_buf *b, const char *s, size_t n) {
   return 0;
 }
 
+int lb_buf_append(lb_buf *b, const char *s, size_t n) {
+  return append_within(b, s, n, SIZE_MAX - 1) == 0 ? 0 : -1;
+}
+
 void lb_buf_free(lb_buf *b) {
   free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;
 }
 
-/* libcurl callbacks: they only copy bytes; returning less than given aborts the transfer. */
+/* libcurl callbacks: they only copy bytes; returning less than given aborts the transfer at once
+   (CURLE_WRITE_ERROR), which is how a body or header block over its cap stops an endless stream
+   or a gzip bomb: libcurl hands decoded data over in pieces of at most 16 KB. */
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
   lb_http *r = ud;
-  return lb_buf_append(&r->resp, p, size * n) == 0 ? size * n : 0;
+  int rc = append_within(&r->resp, p, size * n, r->max_body);
+  if (rc == -2) r->over = LB_HTTP_OVER_BODY;
+  return rc == 0 ? size * n : 0;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud) {
@@ -53,7 +69,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   size_t len = size * n;
   /* A new status line starts a new response (after 100 Continue): keep only the last block. */
   if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) r->head.len = 0;
-  return lb_buf_append(&r->head, p, len) == 0 ? len : 0;
+  int rc = append_within(&r->head, p, len, LB_HTTP_MAX_HEADER_BYTES);
+  if (rc == -2) r->over = LB_HTTP_OVER_HEADERS;
+  return rc == 0 ? len : 0;
 }
 
 static char *copy(const char *s, size_t n) {
@@ -66,7 +84,7 @@ static char *copy(const char *s, size_t n) {
 }
 
 lb_http *lb_http_new(const char *method, const char *url, const char *body, size_t bodylen,
-                     long timeout_ms, const char **err) {
+                     long timeout_ms, size_t max_body, const char **err) {
   lb_http *r = calloc(1, sizeof *r);
   if (r == NULL || (r->method = copy(method, strlen(method))) == NULL ||
       (r->url = copy(url, strlen(url))) == NULL ||
@@ -79,7 +97,14 @@ lb_http *lb_http_new(const char *method, const char *url, const char *body, size
   }
   r->bodylen = bodylen;
   r->timeout_ms = timeout_ms;
+  r->max_body = max_body;
   return r;
+}
+
+int lb_http_set_ca(lb_http *r, const char *ca_file, const char *ca_path) {
+  if (ca_file != NULL && (r->ca_file = copy(ca_file, strlen(ca_file))) == NULL) return -1;
+  if (ca_path != NULL && (r->ca_path = copy(ca_path, strlen(ca_path))) == NULL) return -1;
+  return 0;
 }
 
 int lb_http_attach(lb_http *r, void *easy, double waited) {
@@ -109,6 +134,8 @@ int lb_http_attach(lb_http *r, void *easy, double waited) {
   SET(CURLOPT_USERAGENT, "lakebase/" LB_VERSION);
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+  if (r->ca_file != NULL) SET(CURLOPT_CAINFO, r->ca_file);
+  if (r->ca_path != NULL) SET(CURLOPT_CAPATH, r->ca_path);
   if (strncasecmp(url, "https:", 6) == 0) {
     /* HTTP/2 where the server offers it; concurrent requests wait to share one connection. */
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -153,6 +180,8 @@ void lb_http_free(lb_http *r) {
   free(r->method);
   free(r->url);
   free(r->body);
+  free(r->ca_file);
+  free(r->ca_path);
   lb_buf_free(&r->resp);
   lb_buf_free(&r->head);
   free(r);
@@ -181,7 +210,11 @@ void lb_http_finish(lb_http *r, int curlcode) {
     lb_curl.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
     lb_curl.easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->seconds);
   }
-  if (curlcode != CURLE_OK && r->errbuf[0] == '\0')
+  if (r->over == LB_HTTP_OVER_BODY)
+    snprintf(r->errbuf, sizeof r->errbuf, "response body larger than %zu bytes", r->max_body);
+  else if (r->over == LB_HTTP_OVER_HEADERS)
+    snprintf(r->errbuf, sizeof r->errbuf, "response headers larger than %d bytes", LB_HTTP_MAX_HEADER_BYTES);
+  else if (curlcode != CURLE_OK && r->errbuf[0] == '\0')
     strncpy(r->errbuf, lb_curl.easy_strerror((CURLcode)curlcode), sizeof r->errbuf - 1);
 }
 
@@ -195,4 +228,5 @@ void lb_http_result_get(lb_http *r, lb_http_result *out) {
   out->body = r->resp.data ? r->resp.data : "";
   out->body_len = r->resp.len;
   out->seconds = r->seconds;
+  out->over = out->ok ? LB_HTTP_OVER_NONE : r->over;
 }

@@ -21,11 +21,22 @@ int lb_buf_append(lb_buf *b, const char *s, size_t n);
 void lb_buf_free(lb_buf *b);
 
 /*
-** Prepares a request. body may be NULL. timeout_ms 0 means none. Returns NULL with *err set
+** Prepares a request. body may be NULL. timeout_ms 0 means none. max_body caps the response body
+** as delivered (after gzip/deflate decoding): a larger one aborts the transfer at once, which then
+** finishes with CURLE_WRITE_ERROR and result.over = LB_HTTP_OVER_BODY. Returns NULL with *err set
 ** (a static string) on failure.
 */
 lb_http *lb_http_new(const char *method, const char *url, const char *body, size_t bodylen,
-                     long timeout_ms, const char **err);
+                     long timeout_ms, size_t max_body, const char **err);
+/* Trusts these CA certificates (a PEM file, a hashed directory) instead of the system's; either
+   may be NULL. Before the request is attached; returns 0, or -1 when out of memory. */
+int lb_http_set_ca(lb_http *r, const char *ca_file, const char *ca_path);
+
+/* The response header block (of the final response) is capped too: headers are small, and a
+   server sending them forever must not grow the client. */
+#define LB_HTTP_MAX_HEADER_BYTES (256 * 1024)
+/* Which cap aborted a transfer. */
+enum { LB_HTTP_OVER_NONE = 0, LB_HTTP_OVER_BODY, LB_HTTP_OVER_HEADERS };
 /* Adds a "Name: value" request header, before the request is attached; returns 0 or -1. */
 int lb_http_add_header(lb_http *r, const char *line);
 /* Frees the request, and the easy handle it still holds, if any. */
@@ -59,6 +70,7 @@ typedef struct lb_http_result {
   const char *body;
   size_t body_len;
   double seconds;       /* total time */
+  int over;             /* LB_HTTP_OVER_*: the transfer was aborted by a size cap */
 } lb_http_result;
 void lb_http_result_get(lb_http *r, lb_http_result *out);
 

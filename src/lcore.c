@@ -4,6 +4,7 @@
 ** handles that finished. Nothing here yields or resumes: the Lua scheduler does that.
 */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include "lua.h"
@@ -91,8 +92,9 @@ static int c_watch(lua_State *L) {
 }
 
 /*
-** core.http{method=, url=, headers={name=value}, body=, timeout=} -> handle.
-** The Lua layer validates and logs; this only builds the transfer.
+** core.http{method=, url=, headers={name=value}, body=, timeout=, max_body=, ca_file=, ca_path=}
+** -> handle. The Lua layer validates and logs; this only builds the transfer. max_body (bytes,
+** default unlimited) caps the decoded response body.
 */
 static int c_http(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -106,17 +108,25 @@ static int c_http(lua_State *L) {
   const char *body = lua_isnil(L, -1) ? NULL : luaL_checklstring(L, -1, &bodylen);
   lua_getfield(L, 1, "timeout");
   double timeout = luaL_optnumber(L, -1, 0);
-  lua_pop(L, 1);
+  lua_getfield(L, 1, "max_body");
+  double max_body = luaL_optnumber(L, -1, 0);
+  lua_getfield(L, 1, "ca_file");
+  const char *ca_file = luaL_optstring(L, -1, NULL);
+  lua_getfield(L, 1, "ca_path");
+  const char *ca_path = luaL_optstring(L, -1, NULL);
+  /* The strings stay on the stack until the request holds copies of them. */
+  size_t cap = !(max_body > 0) || max_body >= (double)(SIZE_MAX - 1) ? SIZE_MAX - 1 : (size_t)max_body;
   const char *err = NULL;
   if (lb_loop_http_init(get_loop(L), &err) != 0) return luaL_error(L, "http: %s", err);
   long timeout_ms = timeout > 0 ? (long)(timeout * 1000.0 + 0.5) : 0;
   if (timeout > 0 && timeout_ms == 0) timeout_ms = 1;
-  lb_http *req = lb_http_new(method, url, body, bodylen, timeout_ms, &err);
+  lb_http *req = lb_http_new(method, url, body, bodylen, timeout_ms, cap, &err);
   if (req == NULL) return luaL_error(L, "http: %s", err);
   /* Own the request through the handle before anything can raise, so it is freed by __gc. */
   lb_handle *h = lb_core_new_handle(L);
   h->kind = LB_HTTP;
   h->http = req;
+  if (lb_http_set_ca(req, ca_file, ca_path) != 0) return luaL_error(L, "http: out of memory");
   lua_getfield(L, 1, "headers");
   if (lua_istable(L, -1)) {
     lua_pushnil(L);
@@ -246,12 +256,15 @@ static int h_result(lua_State *L) {
   if (h->kind == LB_PROCESS) return lb_process_push_status(L, h->wstatus);
   lb_http_result r;
   lb_http_result_get(h->http, &r);
-  if (!r.ok) {
+  if (!r.ok) {  /* nil, message, curl code, seconds, and which cap stopped it ("body", "headers") */
     lua_pushnil(L);
     lua_pushstring(L, r.error);
     lua_pushinteger(L, r.curlcode);
     lua_pushnumber(L, r.seconds);
-    return 4;
+    if (r.over == LB_HTTP_OVER_BODY) lua_pushliteral(L, "body");
+    else if (r.over == LB_HTTP_OVER_HEADERS) lua_pushliteral(L, "headers");
+    else lua_pushnil(L);
+    return 5;
   }
   lua_pushinteger(L, r.status);
   lua_pushlstring(L, r.headers, r.headers_len);

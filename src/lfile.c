@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include "lua.h"
 #include "lauxlib.h"
@@ -21,15 +23,33 @@ static int fail(lua_State *L, const char *what, const char *path, int err) {
   return 2;
 }
 
+/* Creates a new temporary file next to path, pushing its name; returns the descriptor, or -1
+   with errno set (the name tried last pushed). */
+static int create_tmp(lua_State *L, const char *path) {
+  for (int attempt = 0; attempt < 100; attempt++) {
+    unsigned int salt = 0;
+    if (attempt > 0 && getrandom(&salt, sizeof salt, 0) != (ssize_t)sizeof salt)
+      salt = (unsigned int)rand() ^ (unsigned int)attempt;
+    const char *tmp = attempt == 0 ? lua_pushfstring(L, "%s.tmp-%d", path, (int)getpid())
+                                   : lua_pushfstring(L, "%s.tmp-%d-%d", path, (int)getpid(), (int)(salt >> 1));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0 || errno != EEXIST) return fd;
+    lua_pop(L, 1);
+  }
+  lua_pushfstring(L, "%s.tmp-%d-*", path, (int)getpid());
+  errno = EEXIST;
+  return -1;
+}
+
 static int c_write_private(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   int sync = lua_isnone(L, 3) || lua_toboolean(L, 3);
-  const char *tmp = lua_pushfstring(L, "%s.tmp-%d", path, (int)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int fd = create_tmp(L, path);
+  const char *tmp = lua_tostring(L, -1);
   if (fd < 0) return fail(L, "create", tmp, errno);
-  int err = fchmod(fd, 0600) != 0 ? errno : 0;  /* O_TRUNC of an old file keeps its mode */
+  int err = fchmod(fd, 0600) != 0 ? errno : 0;  /* exactly 0600, whatever the umask */
   for (size_t off = 0; !err && off < len;) {
     ssize_t n = write(fd, data + off, len - off);
     if (n < 0 && errno == EINTR) continue;

@@ -45,7 +45,8 @@ function M.client(opts)
   local auth = require "lakebase.auth"
   local ok, cfg = pcall(auth.resolve, opts)
   if not ok then error(cfg, 2) end
-  return auth.client(cfg, { retry_timeout = opts.retry_timeout, request_timeout = opts.request_timeout })
+  return auth.client(cfg, { retry_timeout = opts.retry_timeout, request_timeout = opts.request_timeout,
+    max_response_bytes = opts.max_response_bytes })
 end
 
 --- The client configured for this run: by `--local` (the embedded emulator), by --host, --profile

@@ -160,7 +160,7 @@ function targets.config(data)
 end
 
 -- Resource names, IDs, durations, timestamps, Retry-After and recipe parameters.
-local KINDS = { "project", "branch", "endpoint", "role", "database" }
+local KINDS = require("lakebase.api.schema").kinds
 local RECIPE = { name = "fuzz", params = {
   { name = "s", type = "string" }, { name = "n", type = "number", min = 1, max = 100 },
   { name = "b", type = "boolean" }, { name = "d", type = "duration" },

@@ -52,4 +52,26 @@ function M:run(method, path, body, allow_error)
   return op
 end
 
+--- Checks over the wire for tests (`T` is testlib): get(path) asserts 200 and returns the body;
+-- ok(method, path, body) runs a mutation to its end and returns the response;
+-- refused(method, path, body, status, error_code, message_pattern, what) asserts an error answer.
+-- Paths are relative to /api/2.0/postgres/.
+function M:helpers(T)
+  local P = "/api/2.0/postgres/"
+  local function get(path)
+    local status, body = self:call("GET", P .. path)
+    assert(status == 200, "GET " .. path .. ": HTTP " .. status .. " " .. lakebase.json.encode(body))
+    return body
+  end
+  local function ok(method, path, body) return self:run(method, P .. path, body).response end
+  local function refused(method, path, body, status, code, pattern, what)
+    local s, b = self:call(method, P .. path, body)
+    T.eq(s, status, what .. ": status (" .. lakebase.json.encode(b) .. ")")
+    T.eq(b.error_code, code, what .. ": error_code")
+    if pattern then T.ok(b.message:find(pattern), what .. ": message \"" .. b.message .. "\" should match " .. pattern) end
+    return b
+  end
+  return get, ok, refused
+end
+
 return M

@@ -88,8 +88,8 @@ end)
 T.test("fields and enum values this version does not know are sent as given", function()
   local f = front()
   local p = f.client:get_project("model")
-  local b = p:create_branch("future", { ttl = "3600s", source_snapshot = "projects/model/snapshots/s1" }):wait()
-  T.ok(f.sent("POST .*branch_id=future").body:find('"source_snapshot":"projects/model/snapshots/s1"', 1, true),
+  local b = p:create_branch("future", { ttl = "3600s", archive_after = "86400s" }):wait()
+  T.ok(f.sent("POST .*branch_id=future").body:find('"archive_after":"86400s"', 1, true),
     "the unknown field went out")
   T.eq(b.status.current_state, "READY", "and the emulator, like the service, ignored what it does not know")
   local err = T.raises(function()

@@ -64,8 +64,10 @@ end)
 
 T.test("a change state.json cannot take is answered 500 naming the file; the next write keeps it", function()
   local c = start()
-  -- A directory where the emulator writes its next state file makes the write fail, even as root.
-  local blocker = data .. "/state.json.tmp-" .. proc.pid
+  -- A directory where the state file goes makes the write fail, even as root (its temporary
+  -- file is created anew under another name when one is in the way, so that cannot block it).
+  local blocker = data .. "/state.json"
+  lb.exec { "rm", blocker, check = true }
   lb.exec { "mkdir", blocker, check = true }
   local status, body = c:call("POST", P .. "projects/store/branches?branch_id=late", { spec = { no_expiry = true } })
   T.eq(status, 500, "HTTP status")

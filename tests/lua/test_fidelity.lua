@@ -12,19 +12,7 @@ local emu = emulator.start { postgres = false, token = "fidelity-pat-0123456789"
 local c = Client.new(emu.url, emu.token)
 local P = "/api/2.0/postgres/"
 
-local function get(path)
-  local status, body = c:call("GET", P .. path)
-  assert(status == 200, "GET " .. path .. ": HTTP " .. status .. " " .. lb.json.encode(body))
-  return body
-end
-local function ok(method, path, body) return c:run(method, P .. path, body).response end
-local function refused(method, path, body, status, code, pattern, what)
-  local s, b = c:call(method, P .. path, body)
-  T.eq(s, status, what .. ": status")
-  T.eq(b.error_code, code, what .. ": error_code")
-  if pattern then T.ok(b.message:find(pattern), what .. ": message \"" .. b.message .. "\" should match " .. pattern) end
-  return b
-end
+local get, ok, refused = c:helpers(T)
 
 ok("POST", "projects?project_id=fid", { spec = { display_name = "Fidelity" } })
 

@@ -212,5 +212,45 @@ T.test("a bad LAKEBASE_MAX_REQUESTS is named on the first request", function()
   end
 end)
 
+T.test("credentials never go in clear text to a host that is not loopback, however it is spelled", function()
+  local before = requests
+  local auth = { Authorization = "Bearer clear-text-token-0123" }
+  -- Names glibc cannot even ask about (a label over 63 characters), and addresses of this
+  -- machine: were the check broken, nothing would leave it.
+  local nowhere = string.rep("x", 70) .. ".invalid"
+  for _, url in ipairs { "http://" .. nowhere .. "/", "http://127.0.0.1." .. nowhere .. "/",
+    "http://127.0.0.1@" .. nowhere .. "/", "http://u:p@" .. nowhere .. ":80/", "http://localhost." .. nowhere .. "/",
+    "http://0.0.0.0:" .. server.port .. "/echo", "http://[::ffff:7f00:1]:" .. server.port .. "/",
+    "http://0x7f000001:" .. server.port .. "/", "http://127.1:" .. server.port .. "/" } do
+    local err = T.raises(function() lb.http.request { url = url, headers = auth } end, nil, url)
+    T.eq(err.reason, "insecure", "reason for " .. url)
+    T.eq(err.retryable, false, "retryable for " .. url)
+  end
+  require("lakebase.base.redact").register("refresh-token-in-a-body-0123")
+  local err = T.raises(function()
+    lb.http.request { method = "POST", url = "http://" .. nowhere .. "/token", body = "refresh_token=refresh-token-in-a-body-0123" }
+  end)
+  T.eq(err.reason, "insecure", "a known secret in the body is a credential too")
+  T.eq(requests, before, "nothing reached the server")
+  for _, host in ipairs { "127.0.0.1", "localhost", "127.9.9.9" } do
+    local ok, status = pcall(lb.http.request, { url = "http://" .. host .. ":" .. server.port .. "/echo", headers = auth })
+    T.ok(ok and status == 201 or (not ok and status.reason ~= "insecure"), host .. " is loopback: " .. tostring(status))
+  end
+  local status = lb.http.request { url = "http://0.0.0.0:" .. server.port .. "/echo" }
+  T.eq(status, 201, "without credentials, plain http:// is anyone's choice")
+end)
+
+T.test("max_body caps an answer exactly, and is checked", function()
+  local body = string.rep("x", 1000)
+  T.eq(select(3, lb.http.request { method = "POST", url = base .. "/echo", body = body, max_body = 1000 }), body, "1000 of 1000")
+  local err = T.raises(function() lb.http.request { method = "POST", url = base .. "/echo", body = body, max_body = 999 } end)
+  T.eq(err.reason, "too_large", "reason") T.eq(err.limit, 999, "limit") T.eq(err.retryable, false, "retryable")
+  T.ok(err.message:find("larger than 999 bytes", 1, true), err.message)
+  for _, bad in ipairs { 0, -1, 0 / 0, "10" } do
+    T.raises(function() lb.http.request { url = base .. "/echo", max_body = bad } end,
+      "field 'max_body' must be a number of bytes, 1 or more", tostring(bad))
+  end
+end)
+
 T.run()
 server:close()

@@ -1,9 +1,12 @@
 --- A client of the Lakebase API (`/api/2.0/postgres/`). Every call raises on failure: argument
 -- mistakes as Lua errors in Lua's wording before anything is sent, API failures as lakebase.Error
 -- objects (kind "api": status, error_code, message, request_id, retryable; kind "network";
--- kind "timeout"). 429, 503, transport failures and unreadable answers are retried with backoff
--- inside `opts.retry_timeout` (default 300 s); a create or delete retried after its answer was
--- lost settles on what the first attempt did instead of failing with "already exists"/"not found".
+-- kind "timeout"). 429, 503, transient transport failures (refused, reset, timed out) and, for
+-- requests that may be repeated, cut-short or unreadable answers are retried with backoff inside
+-- `opts.retry_timeout` (default retry.timeout: 300 s, --retry-timeout, LAKEBASE_RETRY_TIMEOUT);
+-- certificate, DNS, URL and protocol failures and oversized answers fail at once. A create or
+-- delete retried after its answer was lost settles on what the first attempt did instead of
+-- failing with "already exists"/"not found".
 local http = require "lakebase.runtime.http"
 local json = require "lakebase.base.json"
 local sched = require "lakebase.runtime.sched"
@@ -27,7 +30,7 @@ local Client = {}
 Client.__index = Client
 Client.__name = "lakebase.Client"
 
-function Client:__tostring() return "lakebase.Client(" .. self.host .. ")" end
+function Client:__tostring() return "lakebase.Client(" .. redact.url(self.host) .. ")" end
 
 --- A workspace host as a URL: https:// added when no scheme is given, trailing slashes removed.
 local function normalize_host(h)
@@ -38,13 +41,15 @@ M.normalize_host = normalize_host
 
 --- Creates a client. opts: host (workspace URL) and auth (a provider from lakebase.auth.providers),
 -- or host and token, or token_source (a function returning a bearer token); retry_timeout
--- (seconds), request_timeout (seconds per attempt, default 60); auth_type and client_id, when
--- known, tell which Postgres user the caller is.
+-- (seconds, default retry.timeout), request_timeout (seconds per attempt, default 60),
+-- max_response_bytes (cap on an answer, default LAKEBASE_MAX_RESPONSE_BYTES or 32 MiB); auth_type
+-- and client_id, when known, tell which Postgres user the caller is.
 function M.new(opts)
   if type(opts) ~= "table" then error("bad argument #1 to 'client' (table expected, got " .. type(opts) .. ")", 2) end
   if type(opts.host) ~= "string" or opts.host == "" then
     error("bad argument #1 to 'client' (field 'host' must be the workspace URL, got " .. tostring(opts.host) .. ")", 2)
   end
+  redact.register_url(opts.host)
   local auth = opts.auth
   if auth == nil and opts.token_source ~= nil then
     local source = opts.token_source
@@ -57,8 +62,16 @@ function M.new(opts)
     redact.register(opts.token)
     auth = { kind = "pat", authorization = function() return header end }
   end
+  for field, least in pairs { retry_timeout = 0, request_timeout = 1e-3, max_response_bytes = 1 } do
+    local v = opts[field]
+    if v ~= nil and (type(v) ~= "number" or not (v >= least)) then
+      error("bad argument #1 to 'client' (field '" .. field .. "' must be a number, at least " .. least ..
+        ", got " .. tostring(v) .. ")", 2)
+    end
+  end
   return setmetatable({ host = normalize_host(opts.host), auth = auth, auth_type = opts.auth_type or auth.kind,
-    client_id = opts.client_id, retry_timeout = opts.retry_timeout or 300, request_timeout = opts.request_timeout or 60,
+    client_id = opts.client_id, retry_timeout = opts.retry_timeout, request_timeout = opts.request_timeout or 60,
+    max_response_bytes = opts.max_response_bytes,
     stats = { requests = 0, retries = 0, reauth = 0 }, _credentials = {} }, Client)
 end
 
@@ -80,31 +93,58 @@ local function api_error(method, path, status, body, headers)
     retryable = status == 429 or status == 503 }
 end
 
+-- Whether a request may be sent again after its answer was cut short or unreadable (the server
+-- may have carried it out): the idempotent methods; PATCH, which sets the fields it names to the
+-- values given, so a second time changes nothing more; and a POST whose caller settles a repeat
+-- (a create checks a 409 ALREADY_EXISTS against what it asked for) or says it is harmless.
+local function repeatable(method, opts)
+  return http.IDEMPOTENT[method] or method == "PATCH" or opts.on_retry_status ~= nil or opts.idempotent == true
+end
+
+local function seconds_text(s) return s >= 1 and string.format("%.0fs", s) or string.format("%.1fs", s) end
+
 --- One API call with retries. `path` is relative to /api/2.0/postgres/ (or absolute when it starts
 -- with "/"). Returns the decoded body. opts.on_retry_status(status, err) may settle a retried call:
--- it returns true, value to finish with value instead of raising.
+-- it returns true, value to finish with value instead of raising; opts.idempotent says a POST may
+-- be repeated. Retries happen within the retry timeout (0: none), and no attempt runs past it
+-- (a lone attempt has the request timeout). A retry once the call has taken two seconds or more
+-- is announced on stderr (not under --quiet).
 function Client:request(method, path, query, body, opts)
   opts = opts or {}
   local url = self.host .. (path:sub(1, 1) == "/" and path or (BASE .. path)) .. query_string(query)
   local payload = body ~= nil and json.encode(body) or nil
-  local deadline = core.now() + self.retry_timeout
+  local retry_timeout = self.retry_timeout or retry.timeout
+  local started = core.now()
+  local deadline = started + retry_timeout
+  local again = repeatable(method, opts)
   local attempt, reauthed = 0, false
   while true do
     attempt = attempt + 1
     self.stats.requests = self.stats.requests + 1
     local headers = { Authorization = self.auth:authorization(self), Accept = "application/json" }
     if payload then headers["Content-Type"] = "application/json" end
+    local timeout = self.request_timeout
+    if retry_timeout > 0 then timeout = math.min(timeout, math.max(deadline - core.now(), 0.001)) end
     local ok, status, rheaders, text = pcall(http.request, { method = method, url = url, headers = headers,
-      body = payload, timeout = self.request_timeout })
-    local err, wait_hint
+      body = payload, timeout = timeout, max_body = self.max_response_bytes })
+    local err, wait_hint, why
     if not ok then
       if not errors.is(status, "network") then error(status, 0) end  -- cancellation and bugs pass
-      err = status
+      err, why = status, status.cause or status.message
+      if err.limit then
+        err.message = string.format("%s %s: the answer is larger than %d bytes, the limit (raise it with " ..
+          "LAKEBASE_MAX_RESPONSE_BYTES or max_response_bytes = N in lakebase.client{...})", method, path, err.limit)
+      end
+      if err.reason == "truncated" then err.retryable = again end
+      if not err.retryable then error(err, 0) end
     elseif status >= 200 and status < 300 then
       local decoded, derr = json.decode(text ~= "" and text or "{}")
       if decoded ~= nil then return decoded end
-      err = errors.new { kind = "network", retryable = true, method = method, path = path,
-        message = "unreadable answer from " .. method .. " " .. path .. ": " .. derr }
+      why = "unreadable answer: " .. derr
+      err = errors.new { kind = "network", reason = "unreadable", retryable = again, method = method, path = path,
+        message = "unreadable answer from " .. method .. " " .. path .. ": " .. derr ..
+          (again and "" or " (not retried: the server may have carried the request out)") }
+      if not again then error(err, 0) end
     elseif status == 401 and not reauthed and self.auth.invalidate then
       -- The token may have been revoked or expired early: one fresh token, one more try.
       reauthed = true
@@ -114,6 +154,7 @@ function Client:request(method, path, query, body, opts)
       goto continue
     else
       err = api_error(method, path, status, text, rheaders)
+      why = "HTTP " .. status .. " " .. err.error_code
       wait_hint = retry.retry_after(rheaders["retry-after"])
       if attempt > 1 and opts.on_retry_status then
         local settled, value = opts.on_retry_status(status, err)
@@ -123,10 +164,15 @@ function Client:request(method, path, query, body, opts)
     end
     local pause = retry.backoff(attempt, wait_hint)
     if core.now() + pause > deadline then
-      err.message = err.message .. string.format(" (gave up after %d attempts in %gs)", attempt, self.retry_timeout)
+      err.message = err.message .. string.format(" (gave up after %d attempt%s in %gs)", attempt,
+        attempt == 1 and "" or "s", retry_timeout)
       error(err, 0)
     end
-    log.debug("retrying %s %s in %.1fs: %s", method, path, pause, tostring(err))
+    if core.now() - started + pause >= 2 then
+      log.notice("%s %s: %s; retrying in %s (attempt %d)", method, path, why, seconds_text(pause), attempt + 1)
+    else
+      log.debug("retrying %s %s in %.1fs: %s", method, path, pause, tostring(err))
+    end
     self.stats.retries = self.stats.retries + 1
     sched.sleep(pause)
     ::continue::
@@ -203,7 +249,7 @@ end
 function Client:list(parent, kind, opts)
   local def = schema[kind]
   opts = opts or {}
-  local path = (parent and (parent .. "/") or "") .. def.collection
+  local path = schema.collection_path(def, parent)
   local page, i, token, finished = {}, 0, nil, false
   return function()
     while true do
@@ -211,8 +257,8 @@ function Client:list(parent, kind, opts)
       if page[i] then return self:wrap(kind, page[i]) end
       if finished then return nil end
       local q = { page_size = opts.page_size, page_token = token, show_deleted = opts.show_deleted and "true" or nil }
-      local body = shape.page(self:request("GET", path, q), def.collection, "GET", path)
-      page, i = body[def.collection] or {}, 0
+      local body = shape.page(self:request("GET", path, q), def.list_key, "GET", path)
+      page, i = body[def.list_key] or {}, 0
       token = body.next_page_token
       if token == nil or token == "" then finished = true end
     end
@@ -248,9 +294,11 @@ local function already_exists(status, err)
     or (status == 400 and type(err.message) == "string" and err.message:find("already exists", 1, true) ~= nil)
 end
 
---- Creates a child of `kind` under `parent`. spec: the spec table (or a body {spec=..., ...}).
--- opts: replace_existing; ephemeral (delete it when the <close> variable holding it goes out of
--- scope, when the wait fails, or when the script ends, however it ends). Returns an Operation.
+--- Creates a child of `kind` under `parent` (a singleton such as a Data API takes no id). spec:
+-- the spec table (or a body {spec=..., ...}; for kinds whose fields are their own, such as CDF
+-- configs, those fields). opts: replace_existing; ephemeral (delete it when the <close> variable
+-- holding it goes out of scope, when the wait fails, or when the script ends, however it ends).
+-- Returns an Operation.
 function Client:create(parent, kind, id, spec, opts)
   local def = schema[kind]
   opts = opts or {}
@@ -258,19 +306,25 @@ function Client:create(parent, kind, id, spec, opts)
   if type(spec) ~= "table" then
     error("bad argument #2 to 'create_" .. kind .. "' (table of spec fields expected, got " .. type(spec) .. ")", 3)
   end
-  local body = spec.spec and spec or { spec = spec }
-  input.spec(kind, body.spec, true, "create_" .. kind, 2, 2)
-  local name = (parent and (parent .. "/") or "") .. def.collection .. "/" .. tostring(id)
-  local query = { [def.id_field] = id, replace_existing = opts.replace_existing and "true" or nil }
-  local path = (parent and (parent .. "/") or "") .. def.collection
+  local body = (def.top_level or spec.spec) and spec or { spec = spec }
+  input.spec(kind, def.top_level and body or body.spec, true, "create_" .. kind, 2, 2)
+  -- An ID left to the service is known here when it defaults to a field (a CDF config's schema).
+  local name_id = id
+  if name_id == nil and def.id_default then name_id = body[def.id_default] end
+  local name = schema.name_of(def, parent, name_id)
+  local query = { replace_existing = opts.replace_existing and "true" or nil }
+  if def.id_field and not def.read_only then query[def.id_field] = id end
+  local path = schema.collection_path(def, parent)
+  id = name_id
   local settled_op
   local function post()
     local raw = self:request("POST", path, query, body, { on_retry_status = function(status, err)
       -- Our first attempt may have created it before its answer was lost: if what is there now is
       -- what we asked for, that is our resource.
-      if already_exists(status, err) and id then
+      if already_exists(status, err) and (id or def.singleton) then
         local ok, found = pcall(self.request, self, "GET", name)
-        if ok and type(found) == "table" and same_request(body.spec, found.status) then
+        if ok and type(found) == "table" and (def.top_level and same_request(body, found) or
+            (not def.top_level and same_request(body.spec, found.status))) then
           shape.resource(found, "GET", name)
           log.debug("create of %s was retried; found the resource the first attempt made", name)
           settled_op = operation.settled(self, self:wrap(kind, found), kind, name)
@@ -317,26 +371,38 @@ function Client:mutate(method, name, query, body, kind)
     if method == "DELETE" and status == 404 then gone = true return true, nil end
   end })
   if gone then return operation.settled(self, nil, kind, name) end
+  -- Some updates answer with the resource itself (a snapshot schedule, per the Python SDK; the
+  -- JavaScript SDK has them return an Operation): either way the caller gets an Operation.
+  if type(raw) == "table" and raw.done == nil and type(raw.name) == "string" and not raw.name:find("/operations/", 1, true) then
+    return operation.settled(self, self:wrap(kind, shape.resource(raw, method, name)), kind, name)
+  end
   return operation.new(self, shape.operation(raw, method, name), kind, name)
 end
 
 --- The kind of the resource a name designates ("projects/p/branches/b" -> "branch").
 function M.kind_of(name)
-  local coll = name:match("([%w_]+)/[^/]+$")
-  local def = coll and schema.by_collection[coll]
+  local def = require("lakebase.api.names").parse(name)
   if not def then error("not a Lakebase resource name: " .. tostring(name), 3) end
   return def.kind
 end
 
--- Top-level: projects.
-function Client:projects(opts) return self:list(nil, "project", opts) end
-function Client:get_project(id)
-  resource.check_id(schema.project, id, "get_project")
-  return self:get("projects/" .. id, "project")
-end
-function Client:create_project(id, spec, opts)
-  resource.check_id(schema.project, id, "create_project")
-  return self:create(nil, "project", id, spec, opts)
+-- Kinds at the top (projects, catalogs, synced tables): client:projects(), client:get_project(id),
+-- client:create_project(id, spec, opts), and so on, as each kind's methods allow.
+for _, kind in ipairs(schema.kinds) do
+  local def = schema[kind]
+  if not def.parent_kind then
+    if not def.no_list then
+      Client[def.list_key] = function(self, opts) return self:list(nil, kind, opts) end
+    end
+    Client["get_" .. kind] = function(self, id)
+      resource.check_id(def, id, "get_" .. kind)
+      return self:get(schema.name_of(def, nil, id), kind)
+    end
+    Client["create_" .. kind] = function(self, id, spec, opts)
+      resource.check_id(def, id, "create_" .. kind)
+      return self:create(nil, kind, id, spec, opts)
+    end
+  end
 end
 
 --- An operation by name (for example one started with --no-wait).
@@ -350,7 +416,8 @@ end
 function Client:generate_database_credential(endpoint)
   local name = type(endpoint) == "table" and endpoint.name or endpoint
   if type(name) ~= "string" then error("bad argument #1 to 'generate_database_credential' (endpoint name expected)", 2) end
-  local cred = shape.credential(self:request("POST", "credentials", nil, { endpoint = name }), "POST", "credentials")
+  local cred = shape.credential(self:request("POST", "credentials", nil, { endpoint = name }, { idempotent = true }),
+    "POST", "credentials")
   redact.register(cred.token)
   return cred
 end

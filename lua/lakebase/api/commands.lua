@@ -1,14 +1,15 @@
 --- The one-line commands of `lakebase postgres`, generated from the resource schema (the same
 -- definitions the client and the emulator use), named and shaped like the Databricks CLI's
--- `databricks postgres` group: create-KIND, get-KIND, list-COLLECTION, update-KIND, delete-KIND,
--- plus get-operation and generate-database-credential.
+-- `databricks postgres` group: create-KIND, get-KIND, list-COLLECTION, update-KIND, delete-KIND
+-- as the API has them for each kind (catalogs are not listed, CDF statuses only read), plus
+-- get-operation and generate-database-credential.
 --
 -- Each command: name, args (positional names, an optional one ends in "?"), flags it accepts,
 -- help, and run(client, a) where `a` holds the positional values by name and the flags; run
 -- returns what to print (a resource, a list, an Operation when not waiting) or nil.
 local schema = require "lakebase.api.schema"
 local resource = require "lakebase.api.resource"
-local kind_of = function(name) return require("lakebase.api.client").kind_of(name) end
+local names = require "lakebase.api.names"
 
 local M = {}
 
@@ -19,16 +20,29 @@ local COLUMNS = {
   endpoint = { "name", "status.endpoint_type", "status.current_state", "status.hosts.host", "status.hosts.port" },
   role = { "name", "status.postgres_role", "status.identity_type", "status.auth_method" },
   database = { "name", "status.postgres_database", "status.role" },
+  cdf_config = { "name", "catalog", "schema", "postgres_schema" },
+  cdf_status = { "name", "state", "uc_table", "committed_lsn", "last_sync_time" },
+  snapshot = { "name", "status.source_branch", "status.expire_time", "status.full_size_bytes" },
+  compute_instance = { "name", "role", "current_state", "compute_host", "start_time" },
 }
 M.COLUMNS = COLUMNS
 
-local ORDER = { "project", "branch", "endpoint", "role", "database" }
+local ORDER = { "project", "branch", "endpoint", "role", "database", "catalog", "synced_table", "data_api",
+  "cdf_config", "cdf_status", "snapshot", "snapshot_schedule", "compute_instance" }
 
-local function article(word) return (word:match("^[aeiou]") and "an " or "a ") .. word end
+-- Command shapes of the Databricks CLI that the schema does not say: create-cdf-config takes its
+-- fields as arguments (PARENT CATALOG SCHEMA POSTGRES_SCHEMA, or PARENT and --json) and its ID only
+-- as --cdf-config-id; delete-cdf-config takes --force.
+local FIELD_ARGS = { cdf_config = { "catalog", "schema", "postgres_schema" } }
+local ID_ONLY_AS_FLAG = { cdf_config = true }
+local DELETE_FLAGS = { cdf_config = { "force" } }
 
--- Waits for op unless --no-wait; returns what the command prints.
+local words, article = names.display, names.with_article
+
+-- Waits for op unless --no-wait; returns what the command prints. An operation already done with
+-- its resource in hand (an update the service answers at once) prints the resource.
 local function finish(op, a)
-  if a.no_wait then return op end
+  if a.no_wait and not op.resource then return op end
   return op:wait { timeout = a.timeout }
 end
 
@@ -41,27 +55,10 @@ end
 --- Checks that `name` is the resource name of a `kind` (projects/P/branches/B for a branch, ...),
 -- with valid IDs; returns it or raises a "bad argument" message.
 function M.check_name(name, kind)
-  local ok, got = pcall(kind_of, name)
-  local valid = ok and got == kind
-  if valid then
-    local parts = {}
-    for seg in name:gmatch("[^/]+") do parts[#parts + 1] = seg end
-    valid = #parts % 2 == 0 and name:sub(-1) ~= "/" and not name:find("//", 1, true)
-    local parent_kind = nil
-    for k = 1, #parts, 2 do
-      local def = schema.by_collection[parts[k]]
-      if not def or def.parent_kind ~= parent_kind or schema.id_problem(def, parts[k + 1]) then
-        valid = false
-        break
-      end
-      parent_kind = def.kind
-    end
-  end
-  if not valid then
-    local shape = ({ project = "projects/P", branch = "projects/P/branches/B",
-      endpoint = "projects/P/branches/B/endpoints/E", role = "projects/P/branches/B/roles/R",
-      database = "projects/P/branches/B/databases/D" })[kind]
-    error(string.format("bad argument #1 to '%s' (a %s name such as %s expected, got \"%s\")", kind, kind, shape, name), 0)
+  local def = names.parse(name, true)
+  if not def or def.kind ~= kind then
+    error(string.format("bad argument #1 to '%s' (%s name such as %s expected, got \"%s\")", kind, article(kind),
+      names.shape(kind), tostring(name)), 0)
   end
   return name
 end
@@ -71,65 +68,102 @@ local function add(cmd)
   M[cmd.name] = cmd
 end
 
+-- The flag names given, without the nils (flags a kind does not have).
+local function flag_list(...)
+  local t = {}
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if v then t[#t + 1] = v end
+  end
+  return t
+end
+
 for _, kind in ipairs(ORDER) do
   local def = schema[kind]
+  local noun = def.noun
   local parent_arg = def.parent_kind and "PARENT" or nil
-  local id_arg = def.id_field:upper()
-  local parent_help = def.parent_kind and (" under PARENT (" .. (def.parent_kind == "project" and "projects/P"
-    or "projects/P/branches/B") .. ")") or ""
+  local id_arg = def.id_field and def.id_field:upper()
+  local parent_help = def.parent_kind and (" under PARENT (" .. names.shape(def.parent_kind) .. ")") or ""
+  local fields = {}
+  for f in pairs(def.spec.fields) do fields[#fields + 1] = f end
+  table.sort(fields)
+  local body_help = def.top_level and ("its fields (" .. table.concat(fields, ", ") .. ")") or "the body ({\"spec\": {...}})"
 
-  local create_args = {}
-  if parent_arg then create_args[#create_args + 1] = parent_arg end
-  create_args[#create_args + 1] = id_arg .. (def.id_optional and "?" or "")
-  add { name = "create-" .. kind, args = create_args, kind = kind, long_running = true,
-    flags = { "json", "no_wait", "timeout", def.parent_kind and "replace_existing" or nil },
-    help = "Create " .. article(kind) .. parent_help .. "; --json gives the body ({\"spec\": {...}}).",
-    run = function(client, a)
-      resource.check_id(def, a[id_arg], "create-" .. kind)
-      if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
-      local opts = { replace_existing = a.replace_existing }
-      local body = body_of(a)
-      local why = require("lakebase.api.input").spec_problem(kind, body.spec or {}, true)
-      if why then error("bad argument #1 to 'create-" .. kind .. "' (" .. why .. ")", 0) end
-      return finish(client:create(a.PARENT, kind, a[id_arg], body, opts), a)
-    end }
+  if not (def.read_only or def.implicit) then
+    local create_args, field_args = {}, FIELD_ARGS[kind] or {}
+    if parent_arg then create_args[#create_args + 1] = parent_arg end
+    if id_arg and not ID_ONLY_AS_FLAG[kind] then create_args[#create_args + 1] = id_arg .. (def.id_optional and "?" or "") end
+    local json_args = #field_args > 0 and { table.unpack(create_args) } or nil
+    for _, f in ipairs(field_args) do create_args[#create_args + 1] = f:upper() end
+    add { name = "create-" .. noun, args = create_args, json_args = json_args, kind = kind, long_running = true,
+      flags = flag_list("json", "no_wait", "timeout", def.replace_existing and "replace_existing",
+        ID_ONLY_AS_FLAG[kind] and def.id_field),
+      help = "Create " .. article(kind) .. parent_help .. "; --json gives " .. body_help ..
+        (#field_args > 0 and (", or give " .. table.concat(field_args, ", "):upper() .. " as arguments") or "") ..
+        (ID_ONLY_AS_FLAG[kind] and (", --" .. def.id_field:gsub("_", "-") .. " its ID (default: " .. def.id_default .. ")") or "") .. ".",
+      run = function(client, a)
+        local id = id_arg and (a[id_arg] or a[def.id_field])
+        resource.check_id(def, id, "create-" .. noun)
+        if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
+        local opts = { replace_existing = a.replace_existing }
+        local body = body_of(a)
+        for _, f in ipairs(field_args) do body[f] = a[f:upper()] or body[f] end
+        local why = require("lakebase.api.input").spec_problem(kind, def.top_level and body or body.spec or {}, true)
+        if why then error("bad argument #1 to 'create-" .. noun .. "' (" .. why .. ")", 0) end
+        return finish(client:create(a.PARENT, kind, id, body, opts), a)
+      end }
+  end
 
-  add { name = "get-" .. kind, args = { "NAME" }, kind = kind, flags = {},
-    help = "Get " .. article(kind) .. " by its resource name.",
+  add { name = "get-" .. noun, args = { "NAME" }, kind = kind, flags = {},
+    help = "Get " .. article(kind) .. " by its resource name (" .. names.shape(kind) .. ")" ..
+      (def.implicit and "; one that was never set is empty" or "") .. ".",
     run = function(client, a)
       local name = M.check_name(a.NAME, kind)
       return client:get(name, kind)
     end }
 
-  add { name = "list-" .. def.collection, args = parent_arg and { parent_arg } or {}, kind = kind, list = true,
-    flags = { "page_size", def.soft_delete and "show_deleted" or nil },
-    help = "List " .. def.collection .. (parent_arg and (" under PARENT") or "") .. ", following every page.",
-    run = function(client, a)
-      if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
-      local out = {}
-      for r in client:list(a.PARENT, kind, { page_size = a.page_size, show_deleted = a.show_deleted }) do
-        out[#out + 1] = r
-      end
-      return out
-    end }
+  if def.collection and not def.no_list then
+    add { name = "list-" .. def.collection:gsub("_", "-"), args = parent_arg and { parent_arg } or {}, kind = kind, list = true,
+      flags = flag_list("page_size", def.soft_delete and "show_deleted"),
+      help = "List " .. words(def.list_key):gsub("cdf", "CDF") .. (parent_arg and (" under PARENT (" .. names.shape(def.parent_kind) .. ")") or "") ..
+        ", following every page.",
+      run = function(client, a)
+        if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
+        local out = {}
+        for r in client:list(a.PARENT, kind, { page_size = a.page_size, show_deleted = a.show_deleted }) do
+          out[#out + 1] = r
+        end
+        return out
+      end }
+  end
 
-  add { name = "update-" .. kind, args = { "NAME", "UPDATE_MASK?" }, kind = kind, long_running = true,
-    flags = { "json", "no_wait", "timeout" },
-    help = "Update " .. article(kind) .. "; --json gives the new values ({\"spec\": {...}}), UPDATE_MASK the " ..
-      "fields to change (default: the fields --json gives).",
-    run = function(client, a)
-      local body = body_of(a)
-      local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
-      return finish(obj:update(body.spec or body, { mask = a.UPDATE_MASK }), a)
-    end }
+  if not (def.read_only or def.no_update) then
+    add { name = "update-" .. noun, args = { "NAME", "UPDATE_MASK?" }, kind = kind, long_running = not def.synchronous,
+      flags = { "json", "no_wait", "timeout" },
+      help = "Update " .. article(kind) .. "; --json gives the new values (" ..
+        (def.top_level and "its fields" or "{\"spec\": {...}}") .. "), UPDATE_MASK the " ..
+        "fields to change (default: the fields --json gives)" ..
+        (def.synchronous and "; the service answers with the " .. words(kind) .. " at once" or "") .. ".",
+      run = function(client, a)
+        local body = body_of(a)
+        local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
+        return finish(obj:update((not def.top_level and body.spec) or body, { mask = a.UPDATE_MASK }), a)
+      end }
+  end
 
-  add { name = "delete-" .. kind, args = { "NAME" }, kind = kind, long_running = true,
-    flags = { "no_wait", "timeout" },
-    help = "Delete " .. article(kind) .. (def.soft_delete and " (soft: restorable until its purge_time)" or "") .. ".",
-    run = function(client, a)
-      local result = finish(resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) }):delete(), a)
-      return a.no_wait and result or nil
-    end }
+  if not (def.read_only or def.implicit) then
+    local extra = DELETE_FLAGS[kind] or {}
+    add { name = "delete-" .. noun, args = { "NAME" }, kind = kind, long_running = true,
+      flags = flag_list("no_wait", "timeout", table.unpack(extra)),
+      help = "Delete " .. article(kind) .. (def.soft_delete and " (soft: restorable until its purge_time)" or "") ..
+        (extra[1] == "force" and "; --force also drops what it wrote to Unity Catalog" or "") .. ".",
+      run = function(client, a)
+        local opts = {}
+        for _, f in ipairs(extra) do opts[f] = a[f] end
+        local result = finish(resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) }):delete(opts), a)
+        return a.no_wait and result or nil
+      end }
+  end
 end
 
 add { name = "get-operation", args = { "NAME" }, flags = {},

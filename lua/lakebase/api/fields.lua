@@ -203,15 +203,20 @@ end
 M.check = check
 
 --- Names of the required fields of object definition `d` missing from `value` (a cleaned copy),
--- with `path` prefixed, and of required oneof groups none of whose members is set.
-function M.missing(d, value, path)
-  local out = {}
+-- with `path` prefixed, and of required oneof groups none of whose members is set; also inside
+-- the objects and lists of objects `value` has.
+function M.missing(d, value, path, out)
+  out = out or {}
   local names = {}
   for k in pairs(d.fields) do names[#names + 1] = k end
   table.sort(names)
   for _, k in ipairs(names) do
-    local f = d.fields[k]
-    if f.required and value[k] == nil then out[#out + 1] = path .. "." .. k end
+    local f, v = d.fields[k], value[k]
+    if f.required and v == nil then out[#out + 1] = path .. "." .. k end
+    if f.type == "object" and type(v) == "table" then M.missing(f, v, path .. "." .. k, out) end
+    if f.type == "list" and f.item.type == "object" and type(v) == "table" then
+      for i, item in ipairs(v) do M.missing(f.item, item, path .. "." .. k .. "[" .. (i - 1) .. "]", out) end
+    end
   end
   for group, g in pairs(d.oneofs) do
     if g.required then

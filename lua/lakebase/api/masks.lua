@@ -7,6 +7,8 @@
 --   `spec.suspension`        endpoint suspension: suspend_timeout_duration | no_suspension); the
 --                            body must set one member. The members' own paths are refused, as
 --                            the service refuses them ("Unknown field path in update_mask").
+-- Resources whose fields are their own (schema `top_level`, such as a snapshot schedule) name
+-- them without the `spec.` prefix: `schedule`.
 local M = {}
 
 local OUTPUT_ONLY = { name = true, uid = true, parent = true, create_time = true, update_time = true,
@@ -33,22 +35,25 @@ end
 --   { kind = "field", path = {...}, field = fdef } for a field (path below spec),
 --   { kind = "group", path = {...}, group = g } for a oneof group (path to the object holding it),
 -- or nil, the reason, and whether the path is merely unknown (a field this version may not know).
+local function prefix(def) return def.top_level and "" or "spec." end
+
 function M.resolve(def, path)
   if path == "*" then return { kind = "all" } end
-  if path == "spec" then return { kind = "spec" } end
+  if path == "spec" and not def.top_level then return { kind = "spec" } end
   path = (def.mask_aliases or {})[path] or path
   local segs = segments(path)
   if #segs == 0 or path:find("..", 1, true) or path:sub(-1) == "." then
     return nil, "invalid path \"" .. path .. "\" in update_mask"
   end
-  if segs[1] ~= "spec" then
-    if OUTPUT_ONLY[segs[1]] or segs[1] == def.id_field then
-      return nil, "field " .. path .. " is output only and cannot be updated"
-    end
+  local P = prefix(def)
+  if OUTPUT_ONLY[segs[1]] or segs[1] == def.id_field then
+    return nil, "field " .. path .. " is output only and cannot be updated"
+  end
+  if P ~= "" and segs[1] ~= "spec" then
     return nil, "Unknown field path in update_mask: " .. path .. " (fields to update are under spec.)", true
   end
   local obj, walked = def.spec, {}
-  for i = 2, #segs do
+  for i = P == "" and 1 or 2, #segs do
     local seg, last = segs[i], i == #segs
     local f = obj.fields[seg]
     if not f and obj.oneofs[seg] then
@@ -62,11 +67,11 @@ function M.resolve(def, path)
     end
     walked[#walked + 1] = seg
     if not last and f.type ~= "object" then
-      return nil, "Unknown field path in update_mask: " .. path .. " (spec." .. table.concat(walked, ".") ..
+      return nil, "Unknown field path in update_mask: " .. path .. " (" .. P .. table.concat(walked, ".") ..
         " has no fields below it)"
     end
     if f.oneof then
-      local group = "spec." .. table.concat(walked, ".", 1, #walked - 1) .. (#walked > 1 and "." or "") .. f.oneof
+      local group = P .. table.concat(walked, ".", 1, #walked - 1) .. (#walked > 1 and "." or "") .. f.oneof
       local documented = group
       for alias, real in pairs(def.mask_aliases or {}) do if real == group then documented = alias end end
       return nil, "Unknown field path in update_mask: " .. path .. " (it belongs to the oneof group " ..
@@ -99,7 +104,7 @@ function M.from_fields(def, spec)
       end
     end
   end
-  walk(def.spec, spec, "spec.")
+  walk(def.spec, spec, prefix(def))
   table.sort(out)
   return table.concat(out, ",")
 end
@@ -177,7 +182,7 @@ function M.apply(def, current, body, paths)
     if not r then return nil, why end
     if r.kind == "all" or r.kind == "spec" then
       local err
-      new, err = replace(def.spec, new, body, "spec.", r.kind == "all")
+      new, err = replace(def.spec, new, body, prefix(def), r.kind == "all")
       if not new then return nil, err end
     elseif r.kind == "field" then
       local dst = holder(new, r.path, true)
@@ -194,8 +199,8 @@ function M.apply(def, current, body, paths)
       end
       if not given then
         local members = {}
-        local prefix = "spec." .. (#r.path > 0 and (table.concat(r.path, ".") .. ".") or "")
-        for i, m in ipairs(r.group.members) do members[i] = prefix .. m end
+        local where = prefix(def) .. (#r.path > 0 and (table.concat(r.path, ".") .. ".") or "")
+        for i, m in ipairs(r.group.members) do members[i] = where .. m end
         return nil, "update_mask names " .. p .. " but the body sets none of " .. table.concat(members, ", ")
       end
       for _, m in ipairs(r.group.members) do dst[m] = nil end

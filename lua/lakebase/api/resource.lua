@@ -1,6 +1,8 @@
 --- Resource objects: a table holding the API's own fields (name, uid, spec, status, branch_id, ...)
--- whose metatable gives methods built from the schema: a project knows its branches, a branch its
--- endpoints, roles and databases. Objects print as their resource name.
+-- whose metatable gives methods built from the schema: a project knows its branches and snapshots,
+-- a branch its endpoints, roles, databases and snapshot schedule, a database its Data API and CDF
+-- configs, and so on. Only the methods the API has for a kind exist (CDF statuses and compute
+-- instances are read-only, catalogs are not listed or updated). Objects print as their name.
 local schema = require "lakebase.api.schema"
 local masks = require "lakebase.api.masks"
 local input = require "lakebase.api.input"
@@ -13,7 +15,7 @@ local classes = {}
 local function singular(def) return def.kind end
 
 local function check_id(def, id, fname)
-  if id == nil and def.id_optional then return end
+  if def.singleton or (id == nil and def.id_optional) then return end
   local why = schema.id_problem(def, id)
   if why then
     error(string.format("bad argument #1 to '%s' (invalid %s %s: %s)", fname, def.id_field,
@@ -43,19 +45,21 @@ local function make_class(kind)
   -- given (a member of a oneof group — a branch's ttl, expire_time or no_expiry, an endpoint's
   -- suspend_timeout_duration or no_suspension — is masked by its group, spec.expiration or
   -- spec.suspension, as the service wants); opts.mask sets it explicitly ("spec.a,spec.b" or a
-  -- list). Returns an Operation.
-  function C:update(fields, opts)
+  -- list). Kinds whose fields are their own take them as they are (a snapshot schedule's
+  -- `schedule`). Returns an Operation (already done for updates the service answers at once).
+  local function update(self, fields, opts)
     if type(fields) ~= "table" then
       error("bad argument #1 to 'update' (table of spec fields expected, got " .. type(fields) .. ")", 2)
     end
-    local spec = fields.spec or fields
+    local spec = (not def.top_level and fields.spec) or fields
     opts = opts or {}
     if opts.mask == nil and next(spec) == nil then error("bad argument #1 to 'update' (no fields to update)", 2) end
     local mask = input.mask(kind, opts.mask ~= nil and opts.mask or masks.from_fields(def, spec), "update", 2,
       opts.mask ~= nil and 2 or 1)
     input.spec(kind, spec, false, "update", 2)
-    return owner[self]:mutate("PATCH", self.name, { update_mask = mask }, { spec = spec }, kind)
+    return owner[self]:mutate("PATCH", self.name, { update_mask = mask }, def.top_level and spec or { spec = spec }, kind)
   end
+  if not (def.read_only or def.no_update) then C.update = update end
 
   --- Marks the resource for deletion (awaited) when the <close> variable holding it goes out of
   -- scope, or when the script ends however it ends. Returns the resource.
@@ -65,34 +69,52 @@ local function make_class(kind)
   end
   C.__close = function(self) require("lakebase.runtime.cleanup").close(self) end
 
-  --- Deletes the resource. Returns an Operation.
-  function C:delete()
-    return owner[self]:mutate("DELETE", self.name, nil, nil, kind)
+  --- Deletes the resource; opts are the query parameters its kind takes (a CDF config's force).
+  -- Returns an Operation.
+  local function delete(self, opts)
+    local query = nil
+    for k, v in pairs(opts or {}) do
+      local t = (def.delete_query or {})[k]
+      if not t then error("bad argument #1 to 'delete' (" .. def.kind .. " deletion takes no option '" .. tostring(k) .. "')", 2) end
+      if type(v) ~= t then error("bad argument #1 to 'delete' (option '" .. k .. "' must be a " .. t .. ")", 2) end
+      query = query or {}
+      query[k] = tostring(v)
+    end
+    return owner[self]:mutate("DELETE", self.name, query, nil, kind)
   end
+  if not (def.read_only or def.implicit) then C.delete = delete end
 
-  -- Child collections: list iterator, handle, create.
+  -- Children: a collection's list iterator (named as its listings: cdf_configs), handle and
+  -- create; a singleton's handle and create (no id); as the API has them.
   for _, child in pairs(schema) do
-    if type(child) == "table" and child.parent_kind == kind then
-      local ckind = child.kind
-      C[child.collection] = function(self, opts)
-        return owner[self]:list(self.name, ckind, opts)
-      end
-      C["get_" .. singular(child)] = function(self, id)
-        check_id(child, id, "get_" .. singular(child))
-        return owner[self]:get(self.name .. "/" .. child.collection .. "/" .. id, ckind)
-      end
-      C["create_" .. singular(child)] = function(self, id, spec, opts)
-        check_id(child, id, "create_" .. singular(child))
-        return owner[self]:create(self.name, ckind, id, spec, opts)
+    if type(child) == "table" and child.parent_kind == kind and child.kind then
+      local ckind, noun = child.kind, singular(child)
+      if child.singleton then
+        C["get_" .. noun] = function(self) return owner[self]:get(schema.name_of(child, self.name), ckind) end
+        if not child.implicit then
+          C["create_" .. noun] = function(self, spec, opts) return owner[self]:create(self.name, ckind, nil, spec, opts) end
+        end
+      else
+        if not child.no_list then
+          C[child.list_key] = function(self, opts) return owner[self]:list(self.name, ckind, opts) end
+        end
+        C["get_" .. noun] = function(self, id)
+          check_id(child, id, "get_" .. noun)
+          return owner[self]:get(schema.name_of(child, self.name, id), ckind)
+        end
+        if not child.read_only then
+          C["create_" .. noun] = function(self, id, spec, opts)
+            check_id(child, id, "create_" .. noun)
+            return owner[self]:create(self.name, ckind, id, spec, opts)
+          end
+        end
       end
     end
   end
   return C
 end
 
-for kind, def in pairs(schema) do
-  if type(def) == "table" and def.collection then classes[kind] = make_class(kind) end
-end
+for _, kind in ipairs(schema.kinds) do classes[kind] = make_class(kind) end
 
 --- Gives an API body of `kind` its class; returns it.
 function M.wrap(client, kind, body)

@@ -1,10 +1,34 @@
---- Retry and polling schedules. Requests that fail with 429, 503 or a transport error are retried
--- with capped exponential backoff and jitter (honouring Retry-After) inside an overall deadline,
--- as the Databricks SDKs do. Operation polls are spaced in proportion to how long the operation
--- has run, so a short operation is seen finishing soon after it does and a long one costs few polls.
+--- Retry and polling schedules. Requests that fail with 429, 503 or a transient transport error
+-- are retried with capped exponential backoff and jitter (honouring Retry-After) inside an overall
+-- deadline, as the Databricks SDKs do. Operation polls are spaced in proportion to how long the
+-- operation has run, so a short operation is seen finishing soon after it does and a long one
+-- costs few polls.
 local M = {}
 
 M.BASE, M.CAP = 0.5, 10
+
+--- Parses a retry deadline: a duration such as "30s", "5m", "1h30m" or a number of seconds (0:
+-- no retries). Returns seconds, or nil and a message naming `what` and the value.
+function M.parse_timeout(text, what)
+  local secs = text and require("lakebase.api.validate").human_duration(text)
+  if not secs then
+    return nil, string.format("%s is '%s': expected a duration such as 30s, 5m or 1h30m (0s: no retries)", what, tostring(text))
+  end
+  return secs
+end
+
+--- How long a client keeps retrying one call when not told otherwise (lakebase.client's
+-- retry_timeout): --retry-timeout, else LAKEBASE_RETRY_TIMEOUT, else 300 s. A malformed variable
+-- sets `timeout_problem`, which the command line refuses to start with.
+M.DEFAULT_TIMEOUT = 300
+M.timeout = M.DEFAULT_TIMEOUT
+do
+  local text = os.getenv("LAKEBASE_RETRY_TIMEOUT")
+  if text and text ~= "" then
+    local secs, why = M.parse_timeout(text, "LAKEBASE_RETRY_TIMEOUT")
+    M.timeout, M.timeout_problem = secs or M.DEFAULT_TIMEOUT, why
+  end
+end
 
 local function jitter(x, spread)
   spread = spread or 0.2

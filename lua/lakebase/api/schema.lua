@@ -6,6 +6,23 @@
 --
 -- What a resource answers is its `status` (spec is input only on the service): the emulator
 -- derives status (lakebase/emulator/status.lua); the client never relies on `spec` in answers.
+--
+-- The vocabulary of a definition:
+--   collection, id_field   "branches", "branch_id": the resource is COLLECTION/ID under its parent
+--   singleton = "data-api" instead: one per parent, named PARENT/data-api, created without an ID
+--   implicit = true        a singleton that always exists with its parent (GET never 404s; no
+--                          create or delete, only update)
+--   parent_kind            the kind it lives under (none: at the top, as projects and catalogs)
+--   type_name              "Branch": the answer's @type and its <Kind>OperationMetadata
+--   id_check, id_optional, id_prefix (generated IDs), id_default (a field the ID defaults to)
+--   spec = F.object{...}   the input fields (lakebase.api.fields), with oneofs and `check`
+--   top_level = true       those fields are the resource's own (no spec, no status: CDF configs)
+--   read_only = true       get and list only (what the service makes: CDF statuses, computes)
+--   no_list, no_update     methods the service does not have (catalogs, synced tables)
+--   synchronous = true     an update answers with the resource itself, not an Operation
+--   omit = {uid=true, ...} fields of the common envelope this kind does not have
+--   create_fields, delete_query, replace_existing, soft_delete, undelete, list_max, deleted_times
+--   expires = true         spec's ttl | expire_time | no_expiry group; deleted when it is reached
 local F = require "lakebase.api.fields"
 local validate = require "lakebase.api.validate"
 
@@ -47,7 +64,20 @@ local function cdf_id(id)
     return "must match [a-z][a-z0-9_]{0,62}"
   end
 end
-M.id_checks = { rfc1123 = rfc1123, role = role_id, uc_name = uc_name, uc_table = uc_table, cdf = cdf_id }
+-- PostgreSQL names as the Data API takes them: [a-zA-Z_][a-zA-Z0-9_$]*, 1-63 characters.
+local function pg_name(id)
+  if type(id) ~= "string" then return "must be a string" end
+  if #id < 1 or #id > 63 then return "must be 1-63 characters long" end
+  if not id:match("^[%a_][%w_$]*$") then return "must match [a-zA-Z_][a-zA-Z0-9_$]*" end
+end
+-- Names the service gives (compute instances, CDF statuses' tables): 1-63 characters, no slash.
+local function opaque(id)
+  if type(id) ~= "string" then return "must be a string" end
+  if #id < 1 or #id > 63 then return "must be 1-63 characters long" end
+  if id:find("[/%c]") then return "must not contain '/' or control characters" end
+end
+M.id_checks = { rfc1123 = rfc1123, role = role_id, uc_name = uc_name, uc_table = uc_table, cdf = cdf_id,
+  pg_name = pg_name, opaque = opaque }
 
 -- Compute sizes (docs: manage-computes): 0.5 or a whole number of CU; an autoscaling range
 -- (min < max) reaches at most 64 CU and spans at most 16; a fixed size (min == max) up to 112.
@@ -128,7 +158,7 @@ M.project = {
 
 M.branch = {
   collection = "branches", id_field = "branch_id", parent_kind = "project", type_name = "Branch", id_check = rfc1123,
-  soft_delete = true, undelete = true, replace_existing = true, delete_query = { purge = "boolean" },
+  soft_delete = true, undelete = true, replace_existing = true, delete_query = { purge = "boolean" }, expires = true,
   deleted_times = "status",  -- delete_time and purge_time are fields of status
   spec = F.object({
     source_branch = F.string { immutable = true, check = branch_name_of("spec.source_branch") },
@@ -136,6 +166,12 @@ M.branch = {
       if not v:match("^%x+/%x+$") then return "an LSN such as 0/1A2B3C expected, got \"" .. v .. "\"" end
     end },
     source_branch_time = F.timestamp { immutable = true },
+    -- A branch restored from a snapshot [Python SDK]: its data comes from there, not a branch.
+    source_snapshot = F.string { immutable = true, check = function(v)
+      if not v:match("^projects/[^/]+/snapshots/[^/]+$") then
+        return "spec.source_snapshot must be a snapshot name such as projects/P/snapshots/S, got \"" .. v .. "\""
+      end
+    end },
     is_protected = F.boolean(),
     ttl = F.duration { min = 0 },
     expire_time = F.timestamp(),
@@ -144,6 +180,11 @@ M.branch = {
   check = function(spec)
     if spec.source_branch_lsn and spec.source_branch_time then
       return "spec.source_branch_lsn and spec.source_branch_time are mutually exclusive"
+    end
+    if spec.source_snapshot then
+      for _, k in ipairs { "source_branch", "source_branch_lsn", "source_branch_time" } do
+        if spec[k] then return "spec.source_snapshot and spec." .. k .. " are mutually exclusive: a restored branch's data comes from the snapshot" end
+      end
     end
   end,
 }
@@ -166,7 +207,7 @@ M.endpoint = {
 M.role = {
   collection = "roles", id_field = "role_id", parent_kind = "branch", type_name = "Role", id_check = role_id,
   id_optional = true, id_prefix = "role-", replace_existing = true, delete_query = { reassign_owned_to = "string" },
-  no_uid = true,
+  omit = { uid = true },
   spec = F.object {
     postgres_role = F.string { min = 1, max = 63, immutable = true, required = true },
     identity_type = F.enum(IDENTITY_TYPES, { immutable = true }),
@@ -178,24 +219,193 @@ M.role = {
 
 M.database = {
   collection = "databases", id_field = "database_id", parent_kind = "branch", type_name = "Database",
-  id_check = rfc1123, id_optional = true, id_prefix = "db-", replace_existing = true, no_uid = true,
+  id_check = rfc1123, id_optional = true, id_prefix = "db-", replace_existing = true, omit = { uid = true },
   spec = F.object {
     postgres_database = F.string { min = 1, max = 63, required = true },
     role = F.string { min = 1, required = true },
   },
 }
 
---- Kinds by collection name, for routing; every definition learns its kind.
+-- A Postgres database registered in Unity Catalog [SDK]: one catalog per database. No list, no
+-- update. `branch` is optional in the SDK model, but nothing else says where the database is.
+M.catalog = {
+  collection = "catalogs", id_field = "catalog_id", type_name = "Catalog", id_check = uc_name,
+  no_list = true, no_update = true,
+  spec = F.object {
+    branch = F.string { required = true, immutable = true, check = branch_name_of("spec.branch") },
+    postgres_database = F.string { min = 1, max = 63, required = true, immutable = true },
+    create_database_if_missing = F.boolean { immutable = true },
+  },
+}
+
+local function three_part(what)
+  return function(v) return uc_table(v) and (what .. " must be a three-part name catalog.schema.table, got \"" .. v .. "\"") end
+end
+
+-- A Unity Catalog table synced into a Postgres table [SDK]; its ID is the destination's
+-- catalog.schema.table. No list, no update.
+M.synced_table = {
+  collection = "synced_tables", id_field = "synced_table_id", type_name = "SyncedTable", id_check = uc_table,
+  no_list = true, no_update = true, omit = { update_time = true },
+  spec = F.object({
+    source_table_full_name = F.string { required = true, immutable = true, check = three_part("spec.source_table_full_name") },
+    branch = F.string { immutable = true, check = branch_name_of("spec.branch") },
+    postgres_database = F.string { min = 1, max = 63, immutable = true },
+    primary_key_columns = F.list(F.string { min = 1 }),
+    timeseries_key = F.string { min = 1 },
+    scheduling_policy = F.enum { "CONTINUOUS", "SNAPSHOT", "TRIGGERED" },
+    create_database_objects_if_missing = F.boolean(),
+    accelerated_sync = F.boolean(),
+    existing_pipeline_id = F.string { min = 1 },
+    new_pipeline_spec = F.object {
+      budget_policy_id = F.string(), pipeline_channel = F.enum { "CURRENT", "PREVIEW" },
+      storage_catalog = F.string { check = uc_name }, storage_schema = F.string { check = uc_name },
+    },
+    extra_columns = F.list(F.object {
+      column_name = F.string { min = 1, required = true }, column_type = F.string { min = 1, required = true },
+      compute = F.string(), maintenance = F.enum { "STORED_GENERATED" },
+    }),
+    extra_index_definitions = F.list(F.object {
+      name = F.string { min = 1, max = 63, required = true }, definition = F.string { min = 1, required = true },
+      creation_point = F.enum { "CREATION_POINT_AFTER_DATA_LOAD" },
+    }),
+    type_overrides = F.list(F.object {
+      column_name = F.string { min = 1, required = true },
+      pg_type = F.enum({ "PG_SPECIFIC_TYPE_HALFVEC", "PG_SPECIFIC_TYPE_VARCHAR", "PG_SPECIFIC_TYPE_VECTOR" }, { required = true }),
+      size = F.integer { min = 1 },
+    }),
+  }, { oneofs = { pipeline = { members = { "existing_pipeline_id", "new_pipeline_spec" } } } }),
+}
+
+local pg_names = function(opts) opts = opts or {} opts.check = pg_name return F.list(F.string(opts), { max_items = 100 }) end
+
+-- The Data API (PostgREST) of a database [SDK]: at most one, named DATABASE/data-api; create
+-- enables it, delete disables it.
+M.data_api = {
+  singleton = "data-api", parent_kind = "database", type_name = "DataApi", omit = { uid = true },
+  spec = F.object {
+    db_schemas = pg_names(),
+    db_extra_search_path = pg_names(),
+    db_anon_role = F.string { check = pg_name },
+    db_max_rows = F.integer { min = 1 },
+    db_aggregates_enabled = F.boolean(),
+    jwt_cache_max_lifetime = F.duration { min = 0 },
+    jwt_role_claim_key = F.string { min = 1 },
+    openapi_mode = F.enum { "OPEN_API_MODE_DISABLED", "OPEN_API_MODE_IGNORE_PRIVILEGES" },
+    server_cors_allowed_origins = F.list(F.string { min = 1 }),
+    server_timing_enabled = F.boolean(),
+  },
+}
+
+-- A change data feed of one Postgres schema into a Unity Catalog schema [SDK]: its fields are its
+-- own (no spec, no status) and never change. The ID defaults to the Postgres schema's name.
+M.cdf_config = {
+  collection = "cdf-configs", id_field = "cdf_config_id", parent_kind = "database", type_name = "CdfConfig",
+  id_check = cdf_id, id_optional = true, id_default = "postgres_schema", top_level = true, no_update = true,
+  delete_query = { force = "boolean" }, omit = { uid = true, update_time = true, parent = true },
+  spec = F.object {
+    catalog = F.string { required = true, check = uc_name },
+    schema = F.string { required = true, check = uc_name },
+    postgres_schema = F.string { required = true, check = pg_name },
+  },
+}
+
+-- The replication state of one table of a CDF config [SDK], made by the service; named by the
+-- table, which is also its `postgres_table`.
+M.cdf_status = {
+  collection = "cdf-statuses", id_field = "postgres_table", parent_kind = "cdf_config", type_name = "CdfStatus",
+  id_check = opaque, read_only = true, top_level = true, omit = { uid = true, update_time = true, parent = true },
+  spec = F.object {},
+}
+
+local function expiration(required)
+  return { members = { "ttl", "expire_time", "no_expiry" }, required = required }
+end
+
+-- A point-in-time copy of a branch's data in its project [Python SDK, docs]; every field is
+-- immutable. A branch restores it (BranchSpec.source_snapshot).
+M.snapshot = {
+  collection = "snapshots", id_field = "snapshot_id", parent_kind = "project", type_name = "Snapshot",
+  id_check = rfc1123, no_update = true, expires = true, omit = { update_time = true, parent = true },
+  spec = F.object({
+    source_branch = F.string { required = true, immutable = true, check = branch_name_of("spec.source_branch") },
+    source_branch_lsn = F.string { immutable = true, max = 32, check = function(v)
+      if not v:match("^%x+/%x+$") then return "an LSN such as 0/1A2B3C expected, got \"" .. v .. "\"" end
+    end },
+    source_branch_time = F.timestamp { immutable = true },
+    ttl = F.duration { min = 0, immutable = true },
+    expire_time = F.timestamp { immutable = true },
+    no_expiry = F.boolean { must_be_true = true, immutable = true },
+  }, { oneofs = { expiration = expiration(false) } }),
+  check = function(spec)
+    if spec.source_branch_lsn and spec.source_branch_time then
+      return "spec.source_branch_lsn and spec.source_branch_time are mutually exclusive"
+    end
+  end,
+}
+
+local hour = F.integer { min = 0, max = 23 }
+local DAYS = { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY" }
+
+-- A branch's automatic snapshot cadences [Python SDK, docs]: one per branch, always there (an
+-- empty schedule until set); an update replaces the whole `schedule` and answers with it.
+M.snapshot_schedule = {
+  singleton = "snapshot-schedule", parent_kind = "branch", type_name = "SnapshotSchedule", implicit = true,
+  top_level = true, synchronous = true, omit = { uid = true, create_time = true, update_time = true, parent = true },
+  spec = F.object {
+    schedule = F.list(F.object({
+      daily_schedule = F.object { hour = hour },
+      weekly_schedule = F.object { day_of_week = F.enum(DAYS, { required = true }), hour = hour },
+      monthly_schedule = F.object { day = F.integer { min = 1, max = 31, required = true }, hour = hour },
+      retention = F.duration { min = 3600, required = true },
+    }, { oneofs = { cadence = { members = { "daily_schedule", "weekly_schedule", "monthly_schedule" }, required = true } } })),
+  },
+}
+
+-- The computes running an endpoint [Python SDK], read-only: made and changed through the endpoint.
+M.compute_instance = {
+  collection = "compute-instances", id_field = "compute_instance_id", parent_kind = "endpoint",
+  type_name = "ComputeInstance", id_check = opaque, read_only = true, top_level = true,
+  omit = { uid = true, create_time = true, update_time = true, parent = true },
+  spec = F.object {},
+}
+
+--- Kinds by collection name and singletons by their segment, for routing; every definition learns
+-- its kind, its noun in command names ("synced-table") and the key of its listings ("cdf_configs").
 M.by_collection = {}
+M.singletons = {}
 M.kinds = {}
 for kind, d in pairs(M) do
-  if type(d) == "table" and d.collection then
+  if type(d) == "table" and (d.collection or d.singleton) then
     d.kind = kind
-    M.by_collection[d.collection] = d
+    d.noun = kind:gsub("_", "-")
+    d.omit = d.omit or {}
+    if d.collection then
+      M.by_collection[d.collection] = d
+      d.list_key = d.collection:gsub("-", "_")
+    else
+      M.singletons[d.singleton] = d
+    end
     M.kinds[#M.kinds + 1] = kind
   end
 end
 table.sort(M.kinds)
+
+--- The name of the resource of `def` with `id` under `parent` (nil at the top; singletons take no id).
+function M.name_of(def, parent, id)
+  if def.singleton then return parent .. "/" .. def.singleton end
+  return (parent and (parent .. "/") or "") .. def.collection .. "/" .. tostring(id)
+end
+
+--- The path creates and listings of `def` under `parent` go to.
+function M.collection_path(def, parent)
+  if def.singleton then return parent .. "/" .. def.singleton end
+  return (parent and (parent .. "/") or "") .. def.collection
+end
+
+--- How messages name the fields of `def`: "spec" (spec.ttl), or the kind for resources whose
+-- fields are their own (cdf_config.catalog).
+function M.root_path(def) return def.top_level and def.kind or "spec" end
 
 --- Checks a spec for resource `def` and returns the cleaned spec (fields it does not know left
 -- out), or nil and the reason. opts.creating: required fields and groups must be there.
@@ -205,10 +415,11 @@ function M.check_spec(def, spec, opts)
   opts = opts or {}
   if spec == nil then spec = {} end
   local ctx = { unknown = opts.unknown or {}, lenient_enums = opts.lenient_enums }
-  local clean, err = F.check(def.spec, spec, "spec", ctx)
+  local root = M.root_path(def)
+  local clean, err = F.check(def.spec, spec, root, ctx)
   if not clean then return nil, err end
   if opts.creating then
-    local missing = F.missing(def.spec, clean, "spec")
+    local missing = F.missing(def.spec, clean, root)
     if #missing > 0 then return nil, table.concat(missing, " and ") .. (#missing > 1 and " are" or " is") .. " required" end
   end
   local why = def.check and def.check(clean, opts.creating)

@@ -149,9 +149,9 @@ function M.describe(cfg)
   local configuration = {}
   for name, a in pairs(cfg.attrs) do
     local def = BY_NAME[name]
-    configuration[name] = { value = def.secret and "***" or a.value, source = a.source, auth_type = def.auth }
+    configuration[name] = { value = def.secret and "***" or redact.url(a.value), source = a.source, auth_type = def.auth }
   end
-  return { host = cfg.host, auth_type = cfg.auth_type, profile = cfg.profile, config_file = cfg.config_file,
+  return { host = redact.url(cfg.host), auth_type = cfg.auth_type, profile = cfg.profile, config_file = cfg.config_file,
     configuration = configuration }
 end
 

@@ -13,6 +13,12 @@ function M.debug(fmt, ...)
   io.stderr:write("lakebase: ", redact.text(string.format(fmt, ...)), "\n")
 end
 
+--- Writes one line of news about a wait the user may wonder about (a retry), unless --quiet.
+function M.notice(fmt, ...)
+  if M.quiet then return end
+  io.stderr:write("lakebase: ", redact.text(string.format(fmt, ...)), "\n")
+end
+
 --- Writes one warning line.
 function M.warn(fmt, ...)
   io.stderr:write("lakebase: warning: ", redact.text(string.format(fmt, ...)), "\n")

@@ -21,16 +21,31 @@ end
 
 local function plain(s) return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")) end
 
---- Returns `s` with every registered secret replaced by `***`.
+--- Returns `s` with every registered secret replaced by `***`, and the password of any URL with
+-- userinfo (`https://user:password@host`) too: `https://user:***@host`.
 function M.text(s)
   s = tostring(s)
   for _, secret in ipairs(ordered) do
     if s:find(secret, 1, true) then s = s:gsub(plain(secret), "***") end
   end
+  if s:find("@", 1, true) and s:find("://", 1, true) then
+    -- The password runs to the last "@" before the path, as in a URL parser.
+    s = s:gsub("(%a[%w+.-]*://[^/?#@:%s]*):([^/?#%s]*)@", function(user, password)
+      return password == "***" and nil or (user .. ":***@")
+    end)
+  end
   return s
 end
 
---- Returns `url` with the values of sensitive query parameters replaced by `***`.
+--- Registers the password of a URL's userinfo (`https://user:password@host`) as a secret.
+function M.register_url(url)
+  if type(url) ~= "string" then return end
+  local password = url:match("^%a[%w+.-]*://[^/?#@:]*:([^/?#]*)@")
+  if password then M.register(password) end
+end
+
+--- Returns `url` with the values of sensitive query parameters replaced by `***` (and a userinfo
+-- password, as M.text does).
 function M.url(url)
   url = M.text(url)
   return (url:gsub("([?&])([^=&#]+)=([^&#]*)", function(sep, k, v)

@@ -32,7 +32,11 @@ Options:
                   (see 'lakebase auth describe --help')
   -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same)
-  -q, --quiet     no progress output
+  -q, --quiet     no progress output (nor the line announcing a retry)
+  --retry-timeout DURATION
+                  how long one API call keeps retrying 429/503 answers and transient network
+                  failures (refused, reset, timed out), e.g. 30s or 5m; no attempt runs past it
+                  (default 300s, or LAKEBASE_RETRY_TIMEOUT)
   --keep          leave ephemeral resources ({ ephemeral = true }, resource:ephemeral()) in place
   --version       print the version and exit
   -h, --help      print this help and exit
@@ -41,16 +45,31 @@ Scripts run as tasks on an event loop: lakebase.sleep, lakebase.http.request and
 yield, so lakebase.spawn/all/timeout run workflows concurrently on one thread. Script arguments
 are in `arg` (arg[0] is the script) and in `...`.
 
-Exit status: 0 success; 1 the script failed (syntax or runtime error, traceback on stderr);
-2 the command line is wrong (unknown option, missing or unreadable script, a malformed
-LAKEBASE_CLEANUP_GRACE); 130/143 interrupted by SIGINT/SIGTERM. `postgres` and `api` commands
+Exit status: 0 success; 1 the script failed (syntax or runtime error, traceback on stderr), or
+its output could not be written (`lakebase: write error: ...`; a reader that went away, as with
+`| head`, is not an error); 2 the command line is wrong (unknown option, missing or unreadable
+script, a malformed LAKEBASE_CLEANUP_GRACE, LAKEBASE_RETRY_TIMEOUT or
+LAKEBASE_MAX_RESPONSE_BYTES); 130/143 interrupted by SIGINT/SIGTERM. `postgres` and `api` commands
 exit 1 when the API call fails (the error on stderr) and 2 on a bad argument, before any request
 is sent. (`lakebase run postgres` runs a script called postgres.)
+
+Network: 429 and 503 answers and transient failures (connection refused or reset, time-outs,
+for repeatable requests an answer cut short) are retried with backoff within --retry-timeout,
+with one line on stderr for each retry once a call has taken 2 s; certificate, DNS, URL and
+protocol failures and answers over the size limit fail at once. Credentials are never sent over
+plain http:// to a host other than this machine (loopback).
 
 Environment:
   LAKEBASE_LUA_DIR        load lakebase's own Lua modules from this directory first (development)
   LAKEBASE_DEBUG          as --verbose
   LAKEBASE_MAX_REQUESTS   HTTP requests in flight at once (default 64); later ones queue
+  LAKEBASE_RETRY_TIMEOUT  as --retry-timeout (default 300s)
+  LAKEBASE_MAX_RESPONSE_BYTES  the largest answer accepted, after decompression (default
+                          33554432, 32 MiB); a larger one fails at once, naming the limit
+  LAKEBASE_CA_BUNDLE      a PEM file of CA certificates to trust (a private CA, a TLS-inspecting
+                          proxy); else, as curl reads them, CURL_CA_BUNDLE, or SSL_CERT_FILE
+                          and SSL_CERT_DIR (a directory hashed with `openssl rehash`)
+  LAKEBASE_ALLOW_INSECURE_HTTP=1  allow credentials over plain http:// to hosts other than loopback
   LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
   LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
   LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
@@ -184,6 +203,12 @@ function M.main(argv)
       local_mode = true
     elseif a == "--keep" then
       require("lakebase.runtime.cleanup").keep = true
+    elseif a == "--retry-timeout" then
+      local retry = require "lakebase.api.retry"
+      local secs, why = retry.parse_timeout(argv[i + 1], "--retry-timeout")
+      if not secs then return usage_error(why) end
+      retry.timeout, retry.timeout_problem = secs, nil
+      i = i + 1
     elseif a == "--host" or a == "--profile" or a == "--auth-type" then
       local v = argv[i + 1]
       if v == nil or v == "" then return usage_error("option '" .. a .. "' needs a value") end
@@ -209,8 +234,9 @@ function M.main(argv)
   end
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
-  local grace_problem = require("lakebase.runtime.sched").cleanup_grace_problem
-  if grace_problem then return usage_error(grace_problem) end
+  local env_problem = require("lakebase.runtime.sched").cleanup_grace_problem or
+    require("lakebase.api.retry").timeout_problem or require("lakebase.runtime.http_policy").max_response_problem
+  if env_problem then return usage_error(env_problem) end
   if local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
     return usage_error("--local runs against an embedded emulator: it cannot be combined with --host, --profile or --auth-type")
   end

@@ -13,7 +13,11 @@ local FLAG_HELP = {
   replace_existing = "--replace-existing update the resource when it exists instead of failing",
   page_size = "--page-size N      results per request (all pages are still followed)",
   show_deleted = "--show-deleted     include soft-deleted resources",
+  cdf_config_id = "--cdf-config-id ID the CDF config's ID ([a-z][a-z0-9_]{0,62}; default: its Postgres schema)",
+  force = "--force            also drop the replicated tables in Unity Catalog",
 }
+-- Flags that take a value (the others are switches).
+local VALUE_FLAGS = { cdf_config_id = true }
 local OUTPUT_HELP = "-o, --output FORMAT text (tables and indented JSON; the default) or json"
 
 local function usage_line(cmd)
@@ -100,6 +104,8 @@ local function parse(cmd, argv, i)
         local v = value()
         a.page_size = math.tointeger(tonumber(v))
         if not a.page_size or a.page_size < 0 then return nil, "--page-size needs a whole number >= 0, got '" .. v .. "'" end
+      elseif VALUE_FLAGS[flag] then
+        a[flag] = value()
       else
         if inline then return nil, "flag '--" .. key .. "' takes no value" end
         a[flag] = true
@@ -109,14 +115,17 @@ local function parse(cmd, argv, i)
     end
     i = i + 1
   end
+  -- With --json, a command whose fields are also arguments takes only the others (as the CLI does).
+  local args = a.json and cmd.json_args or cmd.args
   local required = 0
-  for _, name in ipairs(cmd.args) do if name:sub(-1) ~= "?" then required = required + 1 end end
-  if #positional < required or #positional > #cmd.args then
+  for _, name in ipairs(args) do if name:sub(-1) ~= "?" then required = required + 1 end end
+  if #positional < required or #positional > #args then
     return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
-      #cmd.args == 0 and "no arguments" or table.concat(cmd.args, " "):gsub("%?", " (optional)"),
-      #positional, #positional == 1 and "" or "s", usage_line(cmd))
+      #args == 0 and "no arguments" or table.concat(args, " "):gsub("%?", " (optional)"),
+      #positional, #positional == 1 and "" or "s", usage_line(cmd)) ..
+      (args ~= cmd.args and " (with --json, the other fields go in the JSON)" or "")
   end
-  for k, name in ipairs(cmd.args) do a[name:gsub("%?$", "")] = positional[k] end
+  for k, name in ipairs(args) do a[name:gsub("%?$", "")] = positional[k] end
   return a
 end
 

@@ -13,6 +13,9 @@ local views = require "lakebase.emulator.views"
 local status = require "lakebase.emulator.status"
 local rules = require "lakebase.emulator.rules"
 local operations = require "lakebase.emulator.operations"
+local records = require "lakebase.emulator.records"
+local names = require "lakebase.api.names"
+local derived = require "lakebase.emulator.derived"
 
 local M = {}
 local PREFIX = "/api/2.0/postgres/"
@@ -27,6 +30,14 @@ local function now_text(E) return validate.format_time(E.clock()) end
 -- "Field 'x' is required, expected non-default value (not "")!", as the service words it.
 local function required(field)
   return bad("Field '" .. field .. "' is required, expected non-default value (not \"\")!")
+end
+
+-- A spec refused by the schema's check; a missing field in the service's words
+-- ("Field 'catalog.spec.branch' is required ...").
+local function spec_refused(def, why)
+  local field = why:match("^([%w_%.%[%]]+) is required$")
+  if field then return required(def.kind .. "." .. field:gsub("^" .. def.kind .. "%.", "")) end
+  return bad(why)
 end
 
 -- Parses a boolean query parameter; returns value or nil, reason.
@@ -63,11 +74,12 @@ end
 -- fields the emulator does not know are ignored, as the service ignores what it does not know.
 local function body_spec(def, body, what)
   local spec = body.spec
+  if def.top_level then spec = body end  -- the fields are the resource's own
   if spec == nil or spec == json.null then spec = {} end
   local unknown = {}
   local clean, err = resources.check_spec(def, spec, { unknown = unknown })
   if not clean then return nil, err end
-  for k in pairs(body) do
+  for k in pairs(def.top_level and {} or body) do
     if k ~= "spec" and not (def.create_fields and def.create_fields[k]) then unknown[#unknown + 1] = k end
   end
   if #unknown > 0 then log.debug("emulator: %s ignores unknown fields %s", what, table.concat(unknown, ", ")) end
@@ -75,31 +87,24 @@ local function body_spec(def, body, what)
 end
 
 -----------------------------------------------------------------------------------------------
--- Routing: "projects/p/branches/b/endpoints" is a collection under a parent; an even number of
--- segments names a resource; ".../operations/ID" an operation; ".../undelete" a method.
+-- Routing, by the resource names of the schema (lakebase.api.names): a name designates a resource
+-- (a singleton such as ".../data-api" too); a name and a collection ("projects/p/branches") a
+-- listing or a create; ".../operations/ID" an operation; ".../undelete" a method.
 
 local function route(rest)
-  local segs = {}
-  for s in rest:gmatch("[^/]+") do segs[#segs + 1] = s end
-  if #segs == 0 then return nil end
-  local verb
-  if #segs > 2 and #segs % 2 == 1 and segs[#segs] == "undelete" then verb = table.remove(segs) end
-  local expected_parent = nil
-  for i = 1, #segs, 2 do
-    local coll = segs[i]
-    if coll == "operations" then
-      if i + 1 ~= #segs or verb then return nil end
-      return { op = table.concat(segs, "/") }
-    end
-    local def = resources.by_collection[coll]
-    if not def or def.parent_kind ~= expected_parent then return nil end
-    expected_parent = def.kind
-    if i == #segs then
-      if verb then return nil end
-      return { def = def, parent = i > 1 and table.concat(segs, "/", 1, i - 1) or nil }
-    end
+  local steps, left = names.walk(rest)
+  local last = steps[#steps]
+  local parent = #steps > 1 and steps[#steps - 1].name or nil
+  if #left == 0 then
+    return last and { def = last.def, name = last.name, parent = parent } or nil
   end
-  return { def = resources.by_collection[segs[#segs - 1]], name = table.concat(segs, "/"), verb = verb }
+  if last and #left == 2 and left[1] == "operations" then return { op = rest } end
+  if last and #left == 1 and left[1] == "undelete" and last.def.collection then
+    return { def = last.def, name = last.name, verb = "undelete" }
+  end
+  local def = #left == 1 and resources.by_collection[left[1]]
+  if def and def.parent_kind == (last and last.def.kind) then return { def = def, parent = last and last.name } end
+  return nil
 end
 
 --- The live record called `name`, or nil and the 404 the service gives (a missing parent project
@@ -119,15 +124,6 @@ end
 -----------------------------------------------------------------------------------------------
 -- Create (and replace_existing).
 
-local function new_record(E, def, parent, id, spec)
-  local t = now_text(E)
-  return { kind = def.kind, id = id, parent = parent,
-    name = (parent and (parent .. "/") or "") .. def.collection .. "/" .. id,
-    uid = string.format("%08x-%04x-4%03x-8%03x-%012x", math.floor(E.clock()) & 0xffffffff,
-      E.store:next_seq() & 0xffff, E.rng(0xfff), E.rng(0xfff), E.rng(0xffffffffff)),
-    create_time = t, update_time = t, spec = spec, runtime = { created_at = E.clock() } }
-end
-
 -- A generated id for kinds whose id is optional ("role-1a2b3c4d").
 local function generated_id(E, def)
   return def.id_prefix .. string.format("%08x", E.rng(0xffffffff))
@@ -141,8 +137,8 @@ local function replace(E, def, existing, spec)
   local project = rules.project_of(E, existing.name)
   status.defaults(E, def.kind, merged, existing.id, project ~= existing and project or nil)
   local _, cerr = resources.check_spec(def, merged, { creating = true })
-  if cerr then return bad(cerr) end
-  why = rules.create(E, def, existing.parent, merged, existing)
+  if cerr then return spec_refused(def, cerr) end
+  why = rules.create(E, def, existing.parent, merged, existing, existing.id)
   if why then return why end
   local previous = existing.spec
   existing.spec = merged
@@ -150,63 +146,77 @@ local function replace(E, def, existing, spec)
   return { 200, views.operation(operations.start(E, existing, "update", { previous = previous })) }
 end
 
+-- What a create of `def` stores beside the spec: the body's create-only fields, checked.
+local function create_extras(def, body)
+  local extra = {}
+  for k, f in pairs(def.create_fields or {}) do
+    if body[k] ~= nil and body[k] ~= json.null then
+      local v, err = F.check(f, body[k], k, { unknown = {} })
+      if not v then return nil, err end
+      extra[k] = v
+    end
+  end
+  if extra.initial_endpoint_spec then
+    local ierr = resources.endpoint.check(extra.initial_endpoint_spec)
+    if ierr then return nil, (ierr:gsub("^spec%.", "initial_endpoint_spec.")) end
+  end
+  return extra
+end
+
+-- The ID of a new resource: from the query, else the field it defaults to, else generated.
+local function new_id(E, def, req, spec)
+  if def.singleton then return nil end
+  local id = req.query[def.id_field]
+  if (id == nil or id == "") and def.id_default then id = spec[def.id_default] end
+  if (id == nil or id == "") and def.id_optional and def.id_prefix then id = generated_id(E, def) end
+  if id == nil or id == "" then return nil, required(def.id_field) end
+  local why = resources.id_problem(def, id)
+  if why then return nil, bad("Field " .. def.id_field .. " is invalid: " .. why .. ", got '" .. id .. "'.") end
+  return id
+end
+
+local function already_exists(def, name)
+  if def.kind == "role" or def.kind == "database" then
+    return rules.conflict(def.kind .. " with that name already exists")
+  end
+  if def.singleton then return fail(409, "ALREADY_EXISTS", name .. " already exists") end
+  return fail(409, "ALREADY_EXISTS", rules.noun(def.kind) .. " with such id already exists" ..
+    (def.kind == "project" and " in the workspace" or ""))
+end
+
 local function create(E, def, parent, req, identity)
   if parent then
     local _, missing = lookup(E, parent)
     if missing then return missing end
   end
-  local id = req.query[def.id_field]
-  if (id == nil or id == "") and def.id_optional then id = generated_id(E, def) end
-  if id == nil or id == "" then return required(def.id_field) end
-  local why = resources.id_problem(def, id)
-  if why then return bad("Field " .. def.id_field .. " is invalid: " .. why .. ", got '" .. id .. "'.") end
   local replace_existing, rerr = query_bool(req.query, "replace_existing")
   if replace_existing == nil then return bad(rerr) end
   if replace_existing and not def.replace_existing then
-    return bad("replace_existing is not supported for " .. def.collection)
+    return bad("replace_existing is not supported for " .. (def.collection or def.singleton))
   end
   local body, berr = decode_body(req)
   if not body then return bad(berr) end
   local spec, serr = body_spec(def, body, "create " .. def.kind)
   if not spec then return bad(serr) end
-  local name = (parent and (parent .. "/") or "") .. def.collection .. "/" .. id
+  local id, iwhy = new_id(E, def, req, spec)
+  if iwhy then return iwhy end
+  local name = resources.name_of(def, parent, id)
   local existing = E.store:get(name, true)
   if existing and existing.delete_time then
     return fail(409, "ALREADY_EXISTS", def.kind .. " " .. name .. " was deleted and its id stays reserved until " ..
       tostring(existing.purge_time or (existing.status or {}).purge_time) .. ": undelete it, or delete it with purge=true first")
   end
   if existing and replace_existing then return replace(E, def, existing, spec) end
-  if existing then
-    if def.kind == "role" or def.kind == "database" then
-      return rules.conflict(def.kind .. " with that name already exists")
-    end
-    return fail(409, "ALREADY_EXISTS", def.kind .. " with such id already exists" ..
-      (def.kind == "project" and " in the workspace" or ""))
-  end
-  local extra = {}
-  for k, f in pairs(def.create_fields or {}) do
-    if body[k] ~= nil and body[k] ~= json.null then
-      local ctx = { unknown = {} }
-      local v, err = F.check(f, body[k], k, ctx)
-      if not v then return bad(err) end
-      extra[k] = v
-    end
-  end
-  if extra.initial_endpoint_spec then
-    local ierr = resources.endpoint.check(extra.initial_endpoint_spec)
-    if ierr then return bad((ierr:gsub("^spec%.", "initial_endpoint_spec."))) end
-  end
+  if existing then return already_exists(def, name) end
+  local extra, xerr = create_extras(def, body)
+  if not extra then return bad(xerr) end
   local project = parent and rules.project_of(E, parent) or nil
   status.defaults(E, def.kind, spec, id, project)
   local _, cerr = resources.check_spec(def, spec, { creating = true })
-  if cerr then
-    local field = cerr:match("^(spec%.[%w_]+) is required$")
-    if field then return required(def.kind .. "." .. field) end
-    return bad(cerr)
-  end
-  why = rules.create(E, def, parent, spec, nil)
+  if cerr then return spec_refused(def, cerr) end
+  local why = rules.create(E, def, parent, spec, nil, id)
   if why then return why end
-  local rec = new_record(E, def, parent, id, spec)
+  local rec = records.new(E, def.kind, parent, id, spec, { creator = identity })
   rec.runtime.initial = next(extra) and extra or nil
   if def.kind == "project" then rec.runtime.owner = identity end
   E.store:put(rec)
@@ -231,12 +241,17 @@ local function update(E, def, rec, req)
   local project = rules.project_of(E, rec.name)
   status.defaults(E, def.kind, merged, rec.id, project ~= rec and project or nil)
   local _, cerr = resources.check_spec(def, merged, { creating = true })
-  if cerr then return bad(cerr) end
+  if cerr then return spec_refused(def, cerr) end
   why = rules.update(E, def, rec, merged)
   if why then return why end
   local previous = rec.spec
   rec.spec = merged
   rec.update_time = now_text(E)
+  if def.synchronous then  -- answered with the resource itself, once stored
+    E.store:put(rec)
+    E.store:save()
+    return { 200, views.resource(E, rec) }
+  end
   return { 200, views.operation(operations.start(E, rec, "update", { previous = previous })) }
 end
 
@@ -247,6 +262,8 @@ local function delete(E, def, name, req)
   local purge, perr = query_bool(req.query, "purge")
   if purge == nil then return bad(perr) end
   if purge and not (def.delete_query or {}).purge then return bad("purge is not supported for " .. def.collection) end
+  local force, ferr = query_bool(req.query, "force")
+  if force == nil then return bad(ferr) end
   local rec, missing = lookup(E, name)
   if not rec and purge then
     -- Purging what is already in the trash: the deleted record itself (its parent must be live).
@@ -260,7 +277,7 @@ local function delete(E, def, name, req)
     why = rules.delete(E, def, rec)
     if why then return why end
   end
-  local opts = { purge = purge }
+  local opts = { purge = purge, force = force or nil }
   if def.kind == "role" and req.query.reassign_owned_to and req.query.reassign_owned_to ~= "" then
     local to = req.query.reassign_owned_to
     local target = E.store:get(to)
@@ -306,17 +323,14 @@ local function decode_token(t)
   return (t:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end))
 end
 
-local function list(E, def, parent, req)
-  if parent then
-    local _, missing = lookup(E, parent)
-    if missing then return missing end
-  end
+-- Page size and position of a listing request; or nil and the 400.
+local function page_request(def, req)
   local size = req.query.page_size
   local n = DEFAULT_PAGE
   if size and size ~= "" then
     n = tonumber(size)
     if not n or n ~= math.floor(n) or n < 0 then
-      return bad("invalid page_size \"" .. size .. "\": expected a non-negative integer")
+      return nil, bad("invalid page_size \"" .. size .. "\": expected a non-negative integer")
     end
     if n == 0 then n = DEFAULT_PAGE end
     n = math.min(n, def.list_max or MAX_PAGE)
@@ -324,17 +338,47 @@ local function list(E, def, parent, req)
   local after = nil
   if req.query.page_token and req.query.page_token ~= "" then
     after = decode_token(req.query.page_token)
-    if not after then return bad("invalid page_token") end
+    if not after then return nil, bad("invalid page_token") end
   end
+  return { size = n, after = after }
+end
+
+-- Up to `n` of `all` (sorted by name) after the name `after`; and whether more follow.
+local function page_of(all, after, n)
+  local items = {}
+  for _, rec in ipairs(all) do
+    if not after or rec.name > after then
+      if #items == n then return items, true end
+      items[#items + 1] = rec
+    end
+  end
+  return items, false
+end
+
+local function list(E, def, parent, req)
+  local parent_rec
+  if parent then
+    local missing
+    parent_rec, missing = lookup(E, parent)
+    if missing then return missing end
+  end
+  local pg, perr = page_request(def, req)
+  if not pg then return perr end
   local show_deleted, serr = query_bool(req.query, "show_deleted")
   if show_deleted == nil then return bad(serr) end
-  local recs, more = E.store:page(parent, def.kind, show_deleted and def.soft_delete, after, n)
+  local recs, more
+  local made = derived.children(E, def, parent_rec)  -- what the service makes: computes, CDF statuses
+  if made then
+    recs, more = page_of(made, pg.after, pg.size)
+  else
+    recs, more = E.store:page(parent, def.kind, show_deleted and def.soft_delete, pg.after, pg.size)
+  end
   local out = {}
   -- An empty list leaves the field out, as the service's answers do.
   if #recs > 0 then
     local items = {}
     for i, rec in ipairs(recs) do items[i] = views.resource(E, rec) end
-    out[def.collection] = json.array(items)
+    out[def.list_key] = json.array(items)
   end
   if more then out.next_page_token = encode_token(recs[#recs].name) end
   return { 200, out }
@@ -385,6 +429,30 @@ local function operation(E, name)
   return { 200, views.operation(op) }
 end
 
+-- The record `r` names, as GET sees it: stored, made by the service (computes, CDF statuses), or
+-- for a singleton that always exists, an empty one; or nil and the 404.
+local function find(E, r)
+  if r.def.read_only or r.def.implicit then
+    local parent_rec, missing = lookup(E, r.parent)
+    if not parent_rec then return nil, missing end
+    local made = derived.children(E, r.def, parent_rec)
+    if made then
+      for _, rec in ipairs(made) do if rec.name == r.name then return rec end end
+      return nil, rules.not_found(r.def.kind)
+    end
+    if r.def.implicit then return E.store:get(r.name) or derived.empty(E, r.def, parent_rec) end
+  end
+  local rec, missing = lookup(E, r.name)
+  if rec and E.lagging and E.lagging(rec) then rec, missing = nil, rules.not_found(r.def.kind) end
+  return rec, missing
+end
+
+-- A method the API does not have for this kind (catalogs are not listed, CDF statuses not made).
+local function no_method(def, what)
+  return views.error(405, "BAD_REQUEST", rules.noun(def.kind) .. " resources cannot be " .. what ..
+    ": the API has no such method")
+end
+
 --- Handles a request whose path starts with /api/2.0/postgres/. Returns status, body table.
 function M.handle(E, req, identity)
   local rest = req.path:sub(#PREFIX + 1)
@@ -395,30 +463,38 @@ function M.handle(E, req, identity)
   end
   local r = route(rest)
   if not r then return views.error(404, "NOT_FOUND", "no such API path: " .. req.path) end
-  local result
+  local def, result = r.def, nil
   if r.op then
     if m ~= "GET" then return views.error(405, "BAD_REQUEST", "operations only support GET") end
     result = operation(E, r.op)
   elseif r.verb == "undelete" then
     if m ~= "POST" then return views.error(405, "BAD_REQUEST", "use POST for undelete") end
-    if not r.def.undelete then return views.error(404, "NOT_FOUND", "no such API path: " .. req.path) end
-    result = undelete(E, r.def, r.name)
+    if not def.undelete then return views.error(404, "NOT_FOUND", "no such API path: " .. req.path) end
+    result = undelete(E, def, r.name)
   elseif r.name then
     if m == "GET" then
-      local rec, missing = lookup(E, r.name)
-      if rec and E.lagging and E.lagging(rec) then rec, missing = nil, rules.not_found(r.def.kind) end
+      local rec, missing = find(E, r)
       result = rec and { 200, views.resource(E, rec) } or missing
     elseif m == "PATCH" then
-      local rec, missing = lookup(E, r.name)
-      result = rec and update(E, r.def, rec, req) or missing
+      if def.read_only or def.no_update then return no_method(def, "updated") end
+      local rec, missing = find(E, r)
+      result = rec and update(E, def, rec, req) or missing
     elseif m == "DELETE" then
-      result = delete(E, r.def, r.name, req)
+      if def.read_only or def.implicit then return no_method(def, "deleted") end
+      result = delete(E, def, r.name, req)
+    elseif m == "POST" and def.singleton then
+      if def.implicit then return no_method(def, "created (it always exists: update it)") end
+      result = create(E, def, r.parent, req, identity)
     else
       return views.error(405, "BAD_REQUEST", "method " .. m .. " is not allowed on " .. r.name)
     end
   else
-    if m == "GET" then result = list(E, r.def, r.parent, req)
-    elseif m == "POST" then result = create(E, r.def, r.parent, req, identity)
+    if m == "GET" then
+      if def.no_list then return no_method(def, "listed") end
+      result = list(E, def, r.parent, req)
+    elseif m == "POST" then
+      if def.read_only then return no_method(def, "created (the service makes them)") end
+      result = create(E, def, r.parent, req, identity)
     else return views.error(405, "BAD_REQUEST", "method " .. m .. " is not allowed on a collection") end
   end
   return result[1], result[2]

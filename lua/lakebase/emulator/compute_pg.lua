@@ -360,6 +360,7 @@ function M.new(E)
     end
     ep.runtime.state = "ACTIVE"
     ep.runtime.last_active_time = validate.format_time(E.clock())
+    ep.runtime.start_time = ep.runtime.last_active_time
     require("lakebase.emulator.api").refresh_status(E, ep)
     return srv
   end
@@ -401,6 +402,7 @@ function M.new(E)
   function c.stop_endpoint(ep, remove)
     local srv = servers[ep.name]
     servers[ep.name] = nil
+    if srv then ep.runtime.suspend_time = validate.format_time(E.clock()) end
     local p = proxies[ep.name]
     if p then p:drop_all() end
     -- Under the directory's lock: a connection arriving meanwhile starts the server again only
@@ -488,6 +490,38 @@ function M.new(E)
 
   function c.drop_database(branch, db)
     on_branch(branch, function(conn) admin.drop_database(conn, db.spec.postgres_database) end, "postgres")
+  end
+
+  --- Runs one statement `sql` in database `db` of the branch (on its running server, or a
+  -- temporary one) as the bootstrap superuser; returns its rows as psql's unaligned, tuples-only
+  -- output would show them (columns joined by "|", rows by newlines, booleans t/f, NULL empty).
+  function c.query(branch, sql, db)
+    local lines = {}
+    on_branch(branch, function(conn)
+      local rows = conn:query(sql)
+      for i, row in ipairs(rows) do
+        local cols = {}
+        for j, f in ipairs(rows.fields or {}) do
+          local v = row[f]
+          if v == true then v = "t" elseif v == false then v = "f" elseif v == admin.null then v = "" end
+          cols[j] = tostring(v)
+        end
+        lines[i] = table.concat(cols, "|")
+      end
+    end, db)
+    return table.concat(lines, "\n")
+  end
+
+  --- How many bytes the data of `rec` (a branch or a snapshot) takes on disk.
+  function c.data_size(rec)
+    local r = exec({ "du", "-sb", datadir(rec) }, "du")
+    return math.tointeger(tonumber(r.stdout:match("^(%d+)")))
+  end
+
+  --- Removes the data of `rec` (a deleted snapshot, a purged branch).
+  function c.remove_data(rec)
+    -- Under the directory's lock: a branch being restored from it finishes its copy first.
+    locked(datadir(rec), function() exec({ "rm", "-rf", datadir(rec) }, "removing " .. datadir(rec)) end)
   end
 
   --- After a restart: stop servers a killed emulator left behind, start the active endpoints again.

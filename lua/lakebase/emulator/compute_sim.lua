@@ -2,7 +2,7 @@
 -- tests and benchmarks that create thousands of branches (`lakebase emulator --no-postgres`).
 local M = {}
 
-function M.new()
+function M.new(E)
   local next_port = 40000
   local c = {}
   -- The same functions as compute_pg's, doing nothing:
@@ -13,12 +13,19 @@ function M.new()
       next_port = next_port + 1
       ep.runtime.port = next_port
     end
+    ep.runtime.start_time = require("lakebase.api.validate").format_time(E.clock())
   end
-  function c.stop_endpoint(_ep, _remove) end
+  function c.stop_endpoint(ep)
+    if ep.runtime.state == "ACTIVE" then ep.runtime.suspend_time = require("lakebase.api.validate").format_time(E.clock()) end
+  end
   function c.apply_role(_branch, _role) end
   function c.drop_role(_branch, _role, _reassign_to) end
   function c.apply_database(_branch, _db, _previous_spec) end
   function c.drop_database(_branch, _db) end
+  -- Nothing runs, so nothing can be read from a database or measured on disk.
+  function c.query() return nil end
+  function c.data_size() return nil end
+  function c.remove_data() end
   function c.shutdown() end
   function c.resume() end
   return c

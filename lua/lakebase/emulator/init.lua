@@ -91,6 +91,8 @@ local function authenticate(E, req)
   return nil, { views.error(401, "UNAUTHENTICATED", "Invalid access token") }
 end
 
+local DATA_API = "/api/2.0/data-api/"
+
 local function handle(E, req)
   local F = E.faults
   if req.path:sub(1, 6) == "/oidc/" then return oidc(E, req) end
@@ -114,6 +116,10 @@ local function handle(E, req)
       log.warn("%s %s failed: %s", req.method, req.path, tostring(status))
       status, body = views.error(500, "INTERNAL_ERROR", "The emulator failed: " .. tostring(status))
     end
+  elseif req.path:sub(1, #DATA_API) == DATA_API then
+    -- The URL a Data API's status gives: the emulator has no PostgREST behind it, and says so.
+    status, body = views.error(501, "NOT_IMPLEMENTED", "the Lakebase emulator does not serve the Data API " ..
+      "(PostgREST); its configuration is kept, its requests are not answered")
   elseif req.path == "/api/2.0/preview/scim/v2/Me" and req.method == "GET" then
     status, body = 200, { userName = identity, id = "1", active = true,
       emails = json.array { { value = identity, primary = true } } }

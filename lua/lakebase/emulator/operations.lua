@@ -10,6 +10,7 @@ local validate = require "lakebase.api.validate"
 local resources = require "lakebase.api.schema"
 local views = require "lakebase.emulator.views"
 local status = require "lakebase.emulator.status"
+local records = require "lakebase.emulator.records"
 
 local M = {}
 
@@ -33,21 +34,7 @@ end
 local function now_text(E) return validate.format_time(E.clock()) end
 
 -- A record made by the service itself (implicit resources, inherited ones).
-local function implicit(E, kind, parent, id, spec, runtime)
-  local def = resources[kind]
-  local name = parent .. "/" .. def.collection .. "/" .. id
-  local rec = E.store:get(name, true)
-  if rec then return rec, false end
-  local t = now_text(E)
-  runtime = runtime or {}
-  runtime.created_at = runtime.created_at or E.clock()
-  rec = { kind = kind, id = id, parent = parent, name = name, create_time = t, update_time = t, spec = spec,
-    runtime = runtime,
-    uid = string.format("%08x-%04x-4%03x-8%03x-%012x", math.floor(E.clock()) & 0xffffffff,
-      E.store:next_seq() & 0xffff, E.rng(0xfff), E.rng(0xfff), E.rng(0xffffffffff)) }
-  E.store:put(rec)
-  return rec, true
-end
+local implicit = records.implicit
 
 --- The role id the service derives from an identity: lowercase letters, digits and hyphens
 -- ("emulator-user@example.com" -> "emulator-user-example-com").
@@ -70,6 +57,12 @@ local function primary_endpoint(E, branch, project)
   work.endpoint_create(E, ep)
 end
 
+--- The identity type of a caller: a service principal (the emulator's client id, or a name that is
+-- not an e-mail address) or a user.
+function M.identity_type(E, identity)
+  return (identity == E.opts.client_id or not identity:find("@", 1, true)) and "SERVICE_PRINCIPAL" or "USER"
+end
+
 -- Project: its root branch "production" (the default), the creator's role on it, and its primary
 -- endpoint.
 function work.project_create(E, rec)
@@ -82,27 +75,39 @@ function work.project_create(E, rec)
   E.compute.init_branch(branch, rec.spec.pg_version, { owner = rec.runtime.owner })
   branch.runtime.state = "READY"
   local owner = rec.runtime.owner
-  implicit(E, "role", branch.name, M.role_id_for(owner), status.defaults(E, "role", {
-    postgres_role = owner, membership_roles = { "DATABRICKS_SUPERUSER" },
-    identity_type = (owner == E.opts.client_id or not owner:find("@", 1, true)) and "SERVICE_PRINCIPAL" or "USER",
+  local role = implicit(E, "role", branch.name, M.role_id_for(owner), status.defaults(E, "role", {
+    postgres_role = owner, membership_roles = { "DATABRICKS_SUPERUSER" }, identity_type = M.identity_type(E, owner),
   }), { owner = true })
+  -- In Postgres too, so that it can own databases before its first credential is minted.
+  E.compute.apply_role(branch, role)
   primary_endpoint(E, branch, rec)
 end
 
 -- A branch copies its source's data, and with it its roles and databases [docs], then gets its
 -- primary endpoint.
+-- The roles and databases of branch `src` as records to give a copy of its data: a new branch, a
+-- snapshot (which keeps them for the branches restored from it).
+local function lineage(E, src)
+  return E.store:children(src.name, "role"), E.store:children(src.name, "database")
+end
+
+local function inherit(E, rec, from, roles, databases)
+  for kind, list in pairs { role = roles, database = databases } do
+    for _, child in ipairs(list) do
+      local spec = views.copy(child.spec)
+      if kind == "database" and spec.role then spec.role = spec.role:gsub("^" .. from:gsub("%p", "%%%0"), rec.name) end
+      implicit(E, kind, rec.name, child.id, spec, { inherited = true, owner = (child.runtime or {}).owner })
+    end
+  end
+end
+
 function work.branch_create(E, rec)
+  if rec.spec.source_snapshot then return M.restore(E, rec) end
   local src = settle(E, rec.spec.source_branch)
   if not src or src.delete_time then error("source branch " .. rec.spec.source_branch .. " no longer exists", 0) end
   rec.runtime.source_lsn = rec.runtime.source_lsn or string.format("0/%X", 0x1000000 + E.store:next_seq() * 0x2A8)
   E.compute.copy_branch(src, rec)
-  for _, kind in ipairs { "role", "database" } do
-    for _, child in ipairs(E.store:children(src.name, kind)) do
-      local spec = views.copy(child.spec)
-      if kind == "database" and spec.role then spec.role = spec.role:gsub("^" .. src.name:gsub("%p", "%%%0"), rec.name) end
-      implicit(E, kind, rec.name, child.id, spec, { inherited = true, owner = (child.runtime or {}).owner })
-    end
-  end
+  inherit(E, rec, src.name, lineage(E, src))
   rec.runtime.state = "READY"
   rec.runtime.state_change_time = now_text(E)
   primary_endpoint(E, rec, E.store:get(rec.parent, true))
@@ -149,6 +154,7 @@ end
 local function purge(E, rec)
   for _, child in ipairs(E.store:descendants(rec.name)) do
     if child.kind == "endpoint" then E.compute.stop_endpoint(child, true) end
+    if child.kind == "snapshot" then E.compute.remove_data(child) end
     E.store:remove(child.name)
   end
   E.store:remove(rec.name)
@@ -207,8 +213,43 @@ end
 work.database_update = work.database_create
 function work.database_delete(E, rec)
   E.compute.drop_database(E.store:get(rec.parent, true), rec)
+  for _, child in ipairs(E.store:descendants(rec.name)) do E.store:remove(child.name) end  -- its Data API, CDF configs
   E.store:remove(rec.name)
 end
+
+-- Snapshot: a copy of its source branch's data, and of its roles and databases, kept for the
+-- branches restored from it; gone with the snapshot.
+function work.snapshot_create(E, rec)
+  local src = settle(E, rec.spec.source_branch)
+  if not src or src.delete_time then error("source branch " .. rec.spec.source_branch .. " no longer exists", 0) end
+  E.compute.copy_branch(src, rec)
+  local roles, databases = lineage(E, src)
+  local keep = { roles = {}, databases = {} }
+  for _, r in ipairs(roles) do keep.roles[#keep.roles + 1] = { id = r.id, spec = views.copy(r.spec), runtime = { owner = (r.runtime or {}).owner } } end
+  for _, d in ipairs(databases) do keep.databases[#keep.databases + 1] = { id = d.id, spec = views.copy(d.spec) } end
+  rec.runtime.lineage = { branch = src.name, roles = keep.roles, databases = keep.databases }
+  rec.runtime.size_bytes = E.compute.data_size(rec)
+  rec.runtime.taken = true
+end
+
+function work.snapshot_delete(E, rec)
+  E.compute.remove_data(rec)
+  E.store:remove(rec.name)
+end
+
+--- A branch restored from a snapshot: the snapshot's data, roles and databases.
+function M.restore(E, rec)
+  local snap = settle(E, rec.spec.source_snapshot)
+  if not snap or not snap.runtime.taken then error("snapshot " .. rec.spec.source_snapshot .. " is not available", 0) end
+  E.compute.copy_branch(snap, rec)
+  local l = snap.runtime.lineage or {}
+  inherit(E, rec, l.branch or "", l.roles or {}, l.databases or {})
+  rec.runtime.state = "READY"
+  rec.runtime.state_change_time = now_text(E)
+  primary_endpoint(E, rec, E.store:get(rec.parent, true))
+end
+
+require("lakebase.emulator.work_catalog").install(work, { settle = settle, implicit = implicit })
 
 local function rollback(E, rec, verb, opts)
   if verb == "create" then
@@ -217,6 +258,7 @@ local function rollback(E, rec, verb, opts)
       E.store:remove(child.name)
     end
     if rec.kind == "endpoint" then pcall(E.compute.stop_endpoint, rec, true) end
+    if rec.kind == "snapshot" then pcall(E.compute.remove_data, rec) end
     E.store:remove(rec.name)
   elseif verb == "update" and opts.previous then
     rec.spec = opts.previous
@@ -232,7 +274,12 @@ local function run(E, op, rec)
       error(errors.new { kind = "injected", message = "injected operation failure (fault injection)" }, 0)
     end
     local fn = work[rec.kind .. "_" .. verb]
-    if fn then fn(E, rec, opts) end
+    if fn then
+      fn(E, rec, opts)
+    elseif verb == "delete" then  -- nothing outside the store to undo: the record and what is below it go
+      for _, child in ipairs(E.store:descendants(rec.name)) do E.store:remove(child.name) end
+      E.store:remove(rec.name)
+    end
   end)
   if not ok and errors.is(err, "cancelled") then error(err, 0) end  -- shutting down: finish on restart
   rec.busy = nil
@@ -288,15 +335,21 @@ function M.resume_pending(E)
   end
 end
 
---- The service's housekeeping, run every few seconds: branches past their expire_time are deleted,
--- and soft-deleted projects and branches past their purge_time are purged.
+-- Whether `rec` goes when its expiry comes: branches (unless protected or the root) and snapshots.
+local function expirable(rec)
+  if rec.delete_time or not resources[rec.kind].expires then return false end
+  return rec.kind ~= "branch" or not (rec.spec.is_protected or (rec.runtime or {}).root)
+end
+
+--- The service's housekeeping, run every few seconds: branches and snapshots past their
+-- expire_time are deleted, and soft-deleted projects and branches past their purge_time are purged.
 function M.housekeeping(E)
   local now, purged, expired = E.clock(), {}, {}
   for _, rec in pairs(E.store.resources) do
     if not rec.busy then
       if rec.delete_time and rec.purge_time and (validate.timestamp(rec.purge_time) or math.huge) <= now then
         purged[#purged + 1] = rec
-      elseif rec.kind == "branch" and not rec.delete_time and not rec.spec.is_protected and not (rec.runtime or {}).root then
+      elseif expirable(rec) then
         local exp = status.expire_time_of(rec.spec, (rec.runtime or {}).created_at or now)
         if exp and validate.timestamp(exp) <= now then expired[#expired + 1] = rec end
       end
@@ -309,7 +362,7 @@ function M.housekeeping(E)
   for _, rec in ipairs(expired) do
     local project = E.store:get(rec.parent)
     if project and E.store:get(rec.name) and not rec.busy and status.refresh(E, project).default_branch ~= rec.name then
-      log.debug("emulator: branch %s expired", rec.name)
+      log.debug("emulator: %s %s expired", rec.kind, rec.name)
       M.start(E, rec, "delete", {})
     end
   end

@@ -8,6 +8,7 @@ local q = require "lakebase.emulator.pgsql"
 
 local M = {}
 
+M.null = pg.null
 M.SUPERUSER_ROLE = "databricks_superuser"
 M.DEFAULT_DB = "databricks_postgres"
 

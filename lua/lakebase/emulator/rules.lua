@@ -11,13 +11,17 @@ local function fail(status, code, message, opts) return { views.error(status, co
 M.fail = fail
 function M.bad(message) return fail(400, "INVALID_PARAMETER_VALUE", message) end
 function M.conflict(message) return fail(400, "BAD_REQUEST", message) end
+--- A kind as messages name it ("synced_table" -> "synced table").
+function M.noun(kind) return require("lakebase.api.names").display(kind) end
+
 --- "<kind> id not found [TraceId: ...]", as the service words it.
-function M.not_found(kind) return fail(404, "NOT_FOUND", kind .. " id not found [TraceId: " .. views.trace_id() .. "]") end
+function M.not_found(kind)
+  return fail(404, "NOT_FOUND", M.noun(kind) .. " id not found [TraceId: " .. views.trace_id() .. "]")
+end
 
 -- The kind a resource name designates ("projects/p/branches/b" -> "branch").
 function M.kind_of(name)
-  local coll = name:match("([%w_-]+)/[^/]+$")
-  local def = coll and require("lakebase.api.schema").by_collection[coll]
+  local def = require("lakebase.api.names").parse(name)
   return def and def.kind or "resource"
 end
 
@@ -28,33 +32,56 @@ local function managed_by_parent(message)
     metadata = { declarative_context = "MANAGED_BY_PARENT" } })
 end
 
+local source_point, restorable
+
 local function project_of(E, name)
   return E.store:get(name:match("^(projects/[^/]+)"), true)
 end
 M.project_of = project_of
 
+-- A source branch of the project and a moment of its history within the retention window.
+function source_point(E, project, spec)
+  local src = E.store:get(spec.source_branch)
+  if not src or src.parent ~= project.name then
+    return fail(404, "NOT_FOUND", "source branch " .. spec.source_branch .. " not found in " .. project.name ..
+      " [TraceId: " .. views.trace_id() .. "]")
+  end
+  if spec.source_branch_time then
+    local t = validate.timestamp(spec.source_branch_time)
+    local window = validate.duration(project.spec.history_retention_duration) or 604800
+    if t > E.clock() + 1 then return M.bad("spec.source_branch_time " .. spec.source_branch_time .. " is in the future") end
+    if t < E.clock() - window then
+      return M.bad("spec.source_branch_time " .. spec.source_branch_time ..
+        " is outside the project's history retention window (" .. project.spec.history_retention_duration .. ")")
+    end
+  end
+  return nil, src
+end
+
+-- A snapshot a branch of `project` can be restored from: of that project, and taken (AVAILABLE).
+function restorable(E, project, name)
+  local snap = E.store:get(name)
+  if not snap or snap.parent ~= project then
+    return fail(404, "NOT_FOUND", "snapshot " .. name .. " not found in " .. project .. " [TraceId: " .. views.trace_id() .. "]")
+  end
+  if not (snap.runtime or {}).taken then
+    return M.conflict("snapshot " .. name .. " is not AVAILABLE yet: wait for its create operation")
+  end
+end
+
 --- Checks a new or replaced resource's spec against its surroundings and fills in what follows
--- from them. `existing` is the record being replaced (nil for a new one).
-function M.create(E, def, parent, spec, existing)
+-- from them. `existing` is the record being replaced (nil for a new one); `id` the new one's ID.
+function M.create(E, def, parent, spec, existing, id)
   local kind = def.kind
+  -- Catalogs, synced tables, the Data API and CDF configs: lakebase.emulator.rules_catalog.
+  local check = require("lakebase.emulator.rules_catalog").create[kind]
+  if check then return check(E, parent, spec, existing, id) end
   if kind == "branch" then
     if existing then return end  -- the lineage of a branch never changes
     local project = E.store:get(parent)
+    if spec.source_snapshot then return restorable(E, parent, spec.source_snapshot) end
     spec.source_branch = spec.source_branch or require("lakebase.emulator.status").refresh(E, project).default_branch
-    local src = E.store:get(spec.source_branch)
-    if not src or src.parent ~= parent then
-      return fail(404, "NOT_FOUND", "source branch " .. spec.source_branch .. " not found in " .. parent ..
-        " [TraceId: " .. views.trace_id() .. "]")
-    end
-    if spec.source_branch_time then
-      local t = validate.timestamp(spec.source_branch_time)
-      local window = validate.duration(project.spec.history_retention_duration) or 604800
-      if t > E.clock() + 1 then return M.bad("spec.source_branch_time " .. spec.source_branch_time .. " is in the future") end
-      if t < E.clock() - window then
-        return M.bad("spec.source_branch_time " .. spec.source_branch_time ..
-          " is outside the project's history retention window (" .. project.spec.history_retention_duration .. ")")
-      end
-    end
+    return source_point(E, project, spec)
   elseif kind == "endpoint" then
     if spec.endpoint_type == "ENDPOINT_TYPE_READ_WRITE" then
       for _, ep in ipairs(E.store:children(parent, "endpoint")) do
@@ -73,8 +100,26 @@ function M.create(E, def, parent, spec, existing)
     local why = M.database_owner(E, parent, spec.role)
     if why then return why end
     return M.database_name_taken(E, parent, spec.postgres_database, existing)
+  elseif kind == "snapshot" then
+    -- Snapshots are taken of root branches only, and a project keeps at most 10 taken by hand
+    -- [docs: snapshots, project limits].
+    local why, src = source_point(E, E.store:get(parent), spec)
+    if why then return why end
+    if not (src.runtime or {}).root then
+      return M.conflict("snapshots can be taken of the project's root branch only, and " .. src.name .. " is not one")
+    end
+    local manual = 0
+    for _, snap in ipairs(E.store:children(parent, "snapshot")) do
+      if not (snap.runtime or {}).scheduled then manual = manual + 1 end
+    end
+    if manual >= M.MANUAL_SNAPSHOTS then
+      return fail(400, "RESOURCE_LIMIT_EXCEEDED", parent .. " already has " .. manual ..
+        " manual snapshots, the most a project may have: delete one first")
+    end
   end
 end
+
+M.MANUAL_SNAPSHOTS = 10
 
 --- A database of `branch` other than `except` already called `name` in Postgres.
 function M.database_name_taken(E, branch, name, except)
@@ -142,6 +187,13 @@ function M.update(E, def, rec, spec)
   end
   if def.kind == "database" and spec.postgres_database ~= rec.spec.postgres_database then
     return M.database_name_taken(E, rec.parent, spec.postgres_database, rec)
+  end
+  if def.kind == "snapshot_schedule" and #(spec.schedule or {}) > 0 then
+    -- "Backup schedules are configured per branch and only apply to root branches" [docs].
+    local branch = E.store:get(rec.parent)
+    if not (branch and (branch.runtime or {}).root) then
+      return M.conflict("snapshot schedules apply to a project's root branch only, and " .. rec.parent .. " is not one")
+    end
   end
 end
 

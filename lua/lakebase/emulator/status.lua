@@ -8,6 +8,10 @@ local M = {}
 
 local copy = masks.copy
 
+local function array(t)
+  return setmetatable(t or {}, require("lakebase.base.json").array_mt)
+end
+
 -- Service defaults [live, AWS 2026-06]: a project's computes get 1-1 CU and suspend after a day;
 -- history is kept 7 days; branches may grow to 8 TiB.
 M.PROJECT_DEFAULTS = { min_cu = 1, max_cu = 1, suspend = "86400s", retention = "604800s", pg_version = 17,
@@ -52,12 +56,17 @@ function M.defaults(E, kind, spec, id, project)
     if not spec.auth_method then
       spec.auth_method = spec.identity_type and "LAKEBASE_OAUTH_V1" or "PG_PASSWORD_SCRAM_SHA_256"
     end
+  elseif kind == "data_api" then
+    -- The SDK's documented defaults.
+    spec.db_schemas = spec.db_schemas or array { "public" }
+    if spec.db_aggregates_enabled == nil then spec.db_aggregates_enabled = true end
+    spec.jwt_role_claim_key = spec.jwt_role_claim_key or ".sub"
+    spec.db_anon_role = spec.db_anon_role or "anonymous"
+  elseif kind == "synced_table" then
+    -- "Defaults to true if omitted" [SDK].
+    if spec.create_database_objects_if_missing == nil then spec.create_database_objects_if_missing = true end
   end
   return spec
-end
-
-local function array(t)
-  return setmetatable(t or {}, require("lakebase.base.json").array_mt)
 end
 
 -- The expiry a branch's spec gives, as a timestamp (nil: never).
@@ -106,6 +115,7 @@ function derive.branch(E, rec, s)
   s.source_branch = spec.source_branch
   s.source_branch_lsn = spec.source_branch and (spec.source_branch_lsn or rt.source_lsn) or nil
   s.source_branch_time = spec.source_branch and (spec.source_branch_time or rec.create_time) or nil
+  s.source_snapshot = spec.source_snapshot
   s.delete_time, s.purge_time = rec.delete_time, rec.purge_time
 end
 
@@ -145,6 +155,73 @@ function derive.database(_, rec, s)
   s.database_id = rec.id
   s.postgres_database = rec.spec.postgres_database
   s.role = rec.spec.role
+end
+
+local function project_of_branch(branch) return branch and branch:match("^(projects/[^/]+)/") end
+
+function derive.catalog(_, rec, s)
+  s.branch = rec.spec.branch
+  s.postgres_database = rec.spec.postgres_database
+  s.project = project_of_branch(rec.spec.branch)
+end
+
+-- A synced table is provisioned by its create operation, then comes online [SDK states]: no data
+-- moves (there is no Unity Catalog behind the emulator), which its message says.
+local ONLINE = { CONTINUOUS = "SYNCED_TABLE_ONLINE_CONTINUOUS_UPDATE", TRIGGERED = "SYNCED_TABLE_ONLINE_NO_PENDING_UPDATE",
+  SNAPSHOT = "SYNCED_TABLE_ONLINE_NO_PENDING_UPDATE" }
+function derive.synced_table(E, rec, s)
+  local spec, rt = rec.spec, rec.runtime or {}
+  s.project = project_of_branch(spec.branch)
+  s.pipeline_id = rt.pipeline_id
+  if not rt.online_at then
+    s.detailed_state = "SYNCED_TABLE_PROVISIONING_PIPELINE_RESOURCES"
+    s.unity_catalog_provisioning_state = "PROVISIONING"
+    s.message = "Provisioning the synced table's pipeline resources."
+  elseif E.clock() < rt.online_at then
+    s.detailed_state = "SYNCED_TABLE_PROVISIONING_INITIAL_SNAPSHOT"
+    s.unity_catalog_provisioning_state = "ACTIVE"
+    s.provisioning_phase = "PROVISIONING_PHASE_MAIN"
+    s.message = "Taking the initial snapshot of the source table."
+  else
+    s.detailed_state = ONLINE[spec.scheduling_policy] or "SYNCED_TABLE_ONLINE"
+    s.unity_catalog_provisioning_state = "ACTIVE"
+    s.message = "Online (emulated: no rows are synchronised, as there is no Unity Catalog source table)."
+  end
+end
+
+function derive.data_api(E, rec, s)
+  for k, v in pairs(copy(rec.spec)) do
+    if type(v) ~= "table" or #v > 0 then s[k] = v end  -- empty lists are left out
+  end
+  s.available_schemas = rec.runtime and rec.runtime.available_schemas and array(copy(rec.runtime.available_schemas))
+  -- Served by the emulator, which answers that it does not emulate PostgREST.
+  s.url = E.url and (E.url .. "/api/2.0/data-api/" .. rec.parent) or nil
+end
+
+function derive.cdf_status(_, rec, s)
+  local rt = rec.runtime or {}
+  s.state, s.status_detail = rt.state, rt.status_detail
+  s.uc_table, s.committed_lsn, s.last_sync_time = rt.uc_table, rt.committed_lsn, rt.last_sync_time
+end
+
+function derive.snapshot(E, rec, s)
+  local spec, rt = rec.spec, rec.runtime or {}
+  s.source_branch = spec.source_branch
+  s.expire_time = expire_time_of(spec, rt.created_at or E.clock())
+  s.no_expiry = s.expire_time == nil or nil
+  s.full_size_bytes = rt.size_bytes
+end
+
+-- A compute instance is the endpoint's compute, as the endpoint reports it.
+local INSTANCE_STATE = { INIT = "INIT", ACTIVE = "ACTIVE", IDLE = "IDLE", DEGRADED = "ACTIVE" }
+function derive.compute_instance(E, rec, s)
+  local ep = E.store:get(rec.parent, true)
+  local rt = ep and ep.runtime or {}
+  s.compute_host = E.opts.pg_host
+  s.current_state = INSTANCE_STATE[rt.state or "INIT"]
+  s.pending_state = rt.pending_state and INSTANCE_STATE[rt.pending_state]
+  s.role = ep and ep.spec.endpoint_type == "ENDPOINT_TYPE_READ_ONLY" and "READ_ONLY" or "READ_WRITE"
+  s.start_time, s.suspend_time = rt.start_time, rt.suspend_time
 end
 
 --- Recomputes rec.status from its spec and runtime state.

@@ -86,10 +86,11 @@ function M:next_seq()
 end
 
 --- The names of the resources above `name`, outermost first ("projects/p", "projects/p/branches/b").
+-- A singleton's name has one segment after its parent's (".../databases/d/data-api").
 function M.ancestors(name)
   local out, segs = {}, {}
   for s in name:gmatch("[^/]+") do segs[#segs + 1] = s end
-  for i = 2, #segs - 2, 2 do out[#out + 1] = table.concat(segs, "/", 1, i) end
+  for i = 2, #segs - 1, 2 do out[#out + 1] = table.concat(segs, "/", 1, i) end
   return out
 end
 

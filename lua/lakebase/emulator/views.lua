@@ -12,15 +12,26 @@ M.TYPE_PREFIX = "type.googleapis.com/databricks.postgres.v1."
 local copy = masks.copy
 M.copy = copy
 
---- The resource object the API returns for a record: its status derived now, never its spec.
+--- The resource object the API returns for a record: its status derived now, never its spec. A
+-- kind whose fields are its own (schema `top_level`) shows them, and what the service adds, at the
+-- top. Fields of the envelope the kind does not have (schema `omit`) are left out.
 function M.resource(E, rec)
   local def = resources[rec.kind]
-  local out = { name = rec.name, create_time = rec.create_time, update_time = rec.update_time,
-    status = copy(status.refresh(E, rec)) }
-  if not def.no_uid then out.uid = rec.uid end
-  if rec.parent then out.parent = rec.parent end
+  local out = { name = rec.name, create_time = rec.create_time, update_time = rec.update_time, uid = rec.uid,
+    parent = rec.parent }
+  local s = copy(status.refresh(E, rec))
+  if def.top_level then
+    for k, v in pairs(copy(rec.spec) or {}) do out[k] = v end
+    for k, v in pairs(s) do out[k] = v end
+    for k, v in pairs(out) do  -- an empty list is left out, as the service leaves it out
+      if type(v) == "table" and getmetatable(v) == json.array_mt and #v == 0 then out[k] = nil end
+    end
+  else
+    out.status = s
+  end
+  for k in pairs(def.omit) do out[k] = nil end
   if def.deleted_times == "top" then out.delete_time, out.purge_time = rec.delete_time, rec.purge_time end
-  out[def.id_field] = rec.id
+  if def.id_field then out[def.id_field] = rec.id end
   return out
 end
 

@@ -1,15 +1,21 @@
 --- The low-level HTTP client: one request, waited for by yielding. Transfers share the loop's
 -- libcurl multi handle, so connections are kept alive and HTTP/2 streams multiplexed.
--- Transport failures raise a lakebase.Error of kind "network"; any HTTP status is returned.
+-- Transport failures raise a lakebase.Error of kind "network" whose `reason` says what kind of
+-- failure it was and whose `retryable` says whether trying again may help; any HTTP status is
+-- returned. What is allowed and retried is decided by runtime/http_policy.lua: answers capped in
+-- size, no credentials in clear text to a host other than this machine, CA certificates from the
+-- environment.
 local core = require "lakebase.core"
 local sched = require "lakebase.runtime.sched"
 local errors = require "lakebase.base.errors"
 local redact = require "lakebase.base.redact"
 local log = require "lakebase.base.log"
+local policy = require "lakebase.runtime.http_policy"
 
 local M = {}
 
 local METHODS = { GET = true, HEAD = true, POST = true, PUT = true, PATCH = true, DELETE = true, OPTIONS = true }
+M.IDEMPOTENT = policy.IDEMPOTENT
 
 local function argerror(msg)
   error("bad argument #1 to 'request' (" .. msg .. ")", 3)
@@ -31,7 +37,10 @@ local function check(opts)
   if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
     argerror("field 'timeout' must be a positive number of seconds, got " .. tostring(opts.timeout))
   end
-  local headers = {}
+  if opts.max_body ~= nil and (type(opts.max_body) ~= "number" or not (opts.max_body >= 1)) then
+    argerror("field 'max_body' must be a number of bytes, 1 or more (math.huge for no limit), got " .. tostring(opts.max_body))
+  end
+  local headers, secret = {}, false
   if opts.headers ~= nil then
     if type(opts.headers) ~= "table" then argerror("field 'headers' must be a table, got " .. type(opts.headers)) end
     for k, v in pairs(opts.headers) do
@@ -43,10 +52,11 @@ local function check(opts)
         argerror("header '" .. k .. "' must have a one-line string value")
       end
       redact.register_header(k, v)
+      secret = secret or redact.is_sensitive_header(k)
       headers[k] = v
     end
   end
-  return method:upper(), headers
+  return method:upper(), headers, secret
 end
 
 --- Parses a raw header block into a table of lower-cased names; repeated headers are joined
@@ -62,21 +72,36 @@ function M.parse_headers(raw)
 end
 
 --- Sends one request and waits for the answer.
--- @param opts {method=, url=, headers={name=value}, body=, timeout=seconds}
+-- @param opts {method=, url=, headers={name=value}, body=, timeout=seconds, max_body=bytes
+--   (default policy.max_body: a larger body, after decompression, stops the transfer at once)}
 -- @return status (integer), headers (table, lower-cased names), body (string)
--- @raise lakebase.Error of kind "network" when no HTTP answer arrived (retryable = true)
+-- @raise lakebase.Error of kind "network" when no HTTP answer arrived: `reason` (see
+--   policy.CURL_FAILURES; "insecure" when refused before sending), `cause` (what went wrong, without the
+--   request), `retryable`, `curl_code`, and `limit` (the cap a body went over)
 function M.request(opts)
-  local method, headers = check(opts)
-  local h = core.http { method = method, url = opts.url, headers = headers, body = opts.body,
-    timeout = opts.timeout }
-  sched.wait(h)
-  local status, raw, body, seconds = h:result()
-  if status == nil then
-    log.debug("%s %s -> failed after %.0f ms: %s", method, redact.url(opts.url), seconds * 1000, raw)
-    error(errors.new { kind = "network", message = redact.text(raw), curl_code = body,
-      url = redact.url(opts.url), method = method, retryable = true }, 2)
+  local method, headers, secret = check(opts)
+  local url = redact.url(opts.url)
+  local insecure = policy.insecure_reason(opts.url)
+  -- A body holding a known secret (a refresh token in a form) is a credential too.
+  if insecure and (secret or (opts.body ~= nil and redact.text(opts.body) ~= opts.body)) then
+    error(errors.new { kind = "network", reason = "insecure", cause = insecure, message = insecure, url = url,
+      method = method, retryable = false }, 2)
   end
-  log.debug("%s %s -> %d (%.0f ms)", method, redact.url(opts.url), status, seconds * 1000)
+  local max_body = opts.max_body or policy.max_body
+  local h = core.http { method = method, url = opts.url, headers = headers, body = opts.body,
+    timeout = opts.timeout, max_body = max_body, ca_file = policy.CA_FILE, ca_path = policy.CA_PATH }
+  sched.wait(h)
+  local status, raw, body, seconds, over = h:result()
+  if status == nil then
+    local code = body
+    local reason, cause = policy.explain(code, redact.text(raw), over, max_body)
+    local retryable = reason == "retry" or (reason == "truncated" and M.IDEMPOTENT[method] == true)
+    log.debug("%s %s -> failed after %.0f ms: %s", method, url, seconds * 1000, cause)
+    error(errors.new { kind = "network", message = method .. " " .. url .. ": " .. cause, cause = cause,
+      reason = reason, curl_code = code, url = url, method = method, retryable = retryable,
+      limit = over == "body" and max_body or nil }, 2)
+  end
+  log.debug("%s %s -> %d (%.0f ms)", method, url, status, seconds * 1000)
   local parsed = M.parse_headers(raw)
   return status, parsed, body
 end
