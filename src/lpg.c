@@ -205,12 +205,15 @@ static void set_error_field(lua_State *L, const PGresult *r, int code, const cha
 }
 
 /*
-** conn:get_result(null) -> nil when the query is complete, else {status=, command=, affected=,
-** fields={...}, rows={{col=value}...}, error={sqlstate=, message=, detail=, hint=, severity=}}
+** conn:get_result(null [, positional]) -> nil when the query is complete, else {status=, command=,
+** affected=, fields={...}, types={type OIDs}, rows={{col=value}...},
+** error={sqlstate=, message=, detail=, hint=, severity=}}; with positional, rows={{value...}}
+** (columns by position, so that duplicate column names are kept).
 */
 static int p_get_result(lua_State *L) {
   pg_conn *c = check_conn(L);
   luaL_checkany(L, 2);
+  int positional = lua_toboolean(L, 3);
   PGresult *r = pq.getResult(c->conn);
   if (r == NULL) return 0;
   lua_createtable(L, 0, 6);
@@ -240,12 +243,19 @@ static int p_get_result(lua_State *L) {
     lua_rawseti(L, -2, f + 1);
   }
   lua_setfield(L, -2, "fields");
+  lua_createtable(L, nf, 0);
+  for (int f = 0; f < nf; f++) {
+    lua_pushinteger(L, (lua_Integer)pq.ftype(r, f));
+    lua_rawseti(L, -2, f + 1);
+  }
+  lua_setfield(L, -2, "types");
   lua_createtable(L, nt, 0);
   for (int t = 0; t < nt; t++) {
-    lua_createtable(L, 0, nf);
+    lua_createtable(L, positional ? nf : 0, positional ? 0 : nf);
     for (int f = 0; f < nf; f++) {
       push_value(L, r, t, f, 2);
-      lua_setfield(L, -2, pq.fname(r, f));
+      if (positional) lua_rawseti(L, -2, f + 1);
+      else lua_setfield(L, -2, pq.fname(r, f));
     }
     lua_rawseti(L, -2, t + 1);
   }

@@ -22,10 +22,21 @@ finish() {
 # stopped when the test exits (with $tmp removed); exports DATABRICKS_HOST and DATABRICKS_TOKEN.
 start_emulator() {
   local token=$1; shift
-  "$LB" emulator --no-postgres --token "$token" "$@" >"$tmp/emu.out" 2>"$tmp/emu.err" &
+  launch_emulator "$token" --no-postgres "$@"
+}
+
+# start_pg_emulator TOKEN [EMULATOR OPTIONS...]: the same with real PostgreSQL computes (for psql
+# and SQL); stopping it stops every PostgreSQL server it started.
+start_pg_emulator() {
+  launch_emulator "$@"
+}
+
+launch_emulator() {
+  local token=$1; shift
+  "$LB" emulator --token "$token" "$@" >"$tmp/emu.out" 2>"$tmp/emu.err" &
   emu=$!
   trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$tmp"' EXIT
-  for _ in $(seq 100); do grep -q "listening on" "$tmp/emu.out" && break; sleep 0.05; done
+  for _ in $(seq 200); do grep -qs "listening on" "$tmp/emu.out" && break; sleep 0.05; done
   DATABRICKS_HOST=$(sed -n 's/.*listening on //p' "$tmp/emu.out")
   export DATABRICKS_HOST DATABRICKS_TOKEN=$token
 }

@@ -343,6 +343,63 @@ function targets.emulator(data)
 end
 
 --- Runs target on data. Returns true, or false and a description of the bug.
+-- Command lines and SQL text: global flags found at any position of any argv, the parsers of
+-- psql and query (which refuse only with a usage message), resource paths (what parses rebuilds to
+-- the same path), the one-statement scanner (text without ';' is never several statements) and
+-- the SQL printers over any values (a number printed reads back as the same number).
+function targets.cmdline(data)
+  local globals = require "lakebase.cli.globals"
+  local target = require "lakebase.cli.target"
+  local sql_input = require "lakebase.cli.sql_input"
+  local render = require "lakebase.cli.sql_render"
+  local argv = {}
+  for part in (data .. "\0"):gmatch("([^%z]*)%z") do argv[#argv + 1] = part end
+  local function usage_only(ok, err, what)
+    check(ok or (type(err) == "table" and type(err.usage) == "string"), "%s raised %s", what, tostring(err))
+  end
+  for i = 1, #argv do
+    local flag, value, nexti = globals.match(argv, i, { json = true, t = true })
+    if flag then
+      check(nexti == i + 1 or nexti == i + 2, "match at %d moved to %s", i, tostring(nexti))
+      check(flag.value and type(value) == "string" or value == true or value == false, "flag value %s", tostring(value))
+    elseif flag == false then
+      check(type(value) == "string", "a refusal without a message")
+    end
+  end
+  for _, mod in ipairs { "lakebase.cli.psql", "lakebase.cli.query" } do
+    local ok, a = pcall(require(mod).parse, argv, 1)
+    usage_only(ok, a, mod .. ".parse")
+    if ok and type(a) == "table" then
+      local cok, cerr = pcall(target.combine, a.target, a)
+      usage_only(cok, cerr, "target.combine")
+    end
+  end
+  local ok, spec = pcall(target.parse_path, argv[1])
+  usage_only(ok, spec, "parse_path")
+  if ok then
+    local rebuilt = "projects/" .. spec.project .. (spec.branch and ("/branches/" .. spec.branch) or "") ..
+      (spec.endpoint and ("/endpoints/" .. spec.endpoint) or "")
+    check(rebuilt == argv[1], "path %q parsed as %q", argv[1], rebuilt)
+  end
+  local multi = sql_input.multiple_statements(data)
+  check(type(multi) == "boolean", "multiple_statements gave %s", type(multi))
+  if not data:find(";", 1, true) then check(not multi, "no ';' in %q, yet several statements", data) end
+  local values, types = {}, {}
+  for i, a in ipairs(argv) do
+    local n = tonumber(a)
+    values[i] = n or a
+    types[i] = ({ 114, 3802, 17, 25 })[i % 4 + 1]
+    if n and n == n and n ~= math.huge and n ~= -math.huge then
+      check(tonumber(render.text_value(n)) == n, "%s printed as %s", tostring(n), render.text_value(n))
+    end
+  end
+  local r = { fields = argv, types = types, rows = { values }, command = argv[1] or "" }
+  render.text(function() end, r)
+  render.csv(function() end, r, function() end)
+  local text = render.json_text(r, function() end)
+  check(type(text) == "string", "json_text gave %s", type(text))
+end
+
 function M.run(target, data)
   local fn = targets[target]
   if not fn then error("unknown fuzz target " .. tostring(target), 0) end

@@ -43,6 +43,14 @@ local function write(path, text)
   f:close()
 end
 
+-- A Databricks CLI login for `host` in the token cache of home `name`.
+local function cli_login(name, host)
+  local dir = root .. "/" .. name .. "/.databricks"
+  lb.exec { "mkdir", "-p", dir, check = true }
+  write(dir .. "/token-cache.json", lb.json.encode { version = 1, tokens = { [host] = {
+    access_token = "cachedSEKRIT0001", token_type = "Bearer", expiry = "2999-01-01T00:00:00Z" } } })
+end
+
 local homes = {}
 local function home(name, config)
   if homes[name] then return homes[name] end
@@ -58,9 +66,11 @@ local function describe(case)
   local env = { HOME = home(case.home or "with-config", case.config == nil and CONFIG or case.config or nil),
     PATH = os.getenv("PATH") }
   for k, v in pairs(case.env or {}) do env[k] = v end
+  if case.path then env.PATH = case.path .. ":" .. env.PATH end
   local argv = { EXE }
   for _, f in ipairs(case.flags or {}) do argv[#argv + 1] = f end
   for _, a in ipairs { "auth", "describe", "--output", "json" } do argv[#argv + 1] = a end
+  for _, f in ipairs(case.after or {}) do argv[#argv + 1] = f end  -- flags after the command
   argv.env = env
   local r = lb.exec(argv)
   local doc = lb.json.decode(r.stdout)
@@ -95,8 +105,45 @@ local CASES = {
     env = { DATABRICKS_HOST = "https://env.example.com", DATABRICKS_TOKEN = "dapiSEKRITenv0002" },
     host = "https://flag.example.com", auth_type = "pat", sources = { host = "--host flag" } },
   { name = "a host given without a profile skips the DEFAULT profile (its token is not used)",
+    home = "cli-login", config = CONFIG, setup = function() cli_login("cli-login", "https://elsewhere.example.com") end,
     env = { DATABRICKS_HOST = "https://elsewhere.example.com" },
     host = "https://elsewhere.example.com", auth_type = "databricks-cli", absent = { "token", "profile" } },
+  { name = "no method at all: an error naming what was tried, not databricks-cli",
+    env = { DATABRICKS_HOST = "https://elsewhere.example.com" },
+    error = "no credentials for https://elsewhere.example.com: tried a personal access token %(DATABRICKS_TOKEN%), " ..
+      "basic auth .*OAuth M2M .*a Databricks CLI login: no token cache at .*/%.databricks/token%-cache%.json, and no " ..
+      "'databricks' command on PATH %(set DATABRICKS_TOKEN, or log in with 'databricks auth login %-%-host " ..
+      "https://elsewhere.example.com'%)" },
+  { name = "a CLI login for another host does not count",
+    home = "cli-login", config = CONFIG, setup = function() cli_login("cli-login", "https://elsewhere.example.com") end,
+    env = { DATABRICKS_HOST = "https://third.example.com" },
+    error = "no login for https://third.example.com in .*token%-cache%.json, and no 'databricks' command on PATH" },
+  { name = "a `databricks` command on PATH makes databricks-cli the method",
+    env = { DATABRICKS_HOST = "https://elsewhere.example.com" }, path = root .. "/fake-cli",
+    setup = function()
+      lb.exec { "mkdir", "-p", root .. "/fake-cli", check = true }
+      write(root .. "/fake-cli/databricks", "#!/bin/sh\nexit 1\n")
+    end,
+    host = "https://elsewhere.example.com", auth_type = "databricks-cli" },
+  { name = "two methods are reported even when the host is missing",
+    home = "empty", config = false,
+    env = { DATABRICKS_TOKEN = "dapiSEKRITenv0003", DATABRICKS_CLIENT_ID = "abc", DATABRICKS_CLIENT_SECRET = "sSEKRIT" },
+    error = "more than one authorization method configured: oauth%-m2m and pat" },
+  { name = "... and before a missing [DEFAULT] profile",
+    home = "no-default", config = NO_DEFAULT,
+    env = { DATABRICKS_USERNAME = "u", DATABRICKS_PASSWORD = "pSEKRIT", DATABRICKS_TOKEN = "dapiSEKRITenv0004" },
+    error = "more than one authorization method configured: basic and pat" },
+  { name = "flags after the command: auth describe --host X --profile P --auth-type basic",
+    after = { "--host", "https://after.example.com", "--profile", "basic-legacy", "--auth-type", "basic" },
+    host = "https://after.example.com", auth_type = "basic", profile = "basic-legacy",
+    sources = { host = "--host flag", profile = "--profile flag", auth_type = "--auth-type flag",
+      username = "basic-legacy profile in ~/.databrickscfg" } },
+  { name = "-p NAME and --profile=NAME after the command",
+    after = { "-p", "team.prod" }, host = "https://prod.cloud.databricks.com", auth_type = "oauth-m2m",
+    profile = "team.prod" },
+  { name = "--profile=NAME",
+    after = { "--profile=basic-legacy" }, host = "https://legacy.example.com", auth_type = "basic",
+    profile = "basic-legacy" },
   { name = "DATABRICKS_CONFIG_FILE points at another file",
     home = "empty", config = false, env = { DATABRICKS_CONFIG_FILE = root .. "/other.cfg", DATABRICKS_CONFIG_PROFILE = "only" },
     setup = function() write(root .. "/other.cfg", NO_DEFAULT) end,

@@ -30,6 +30,22 @@ T.test("values come back as Lua types; NULL is pg.null; parameters travel apart 
   T.eq(table.concat(conn:query("SELECT 1 AS b, 2 AS a").fields, ","), "b,a", "column order")
 end)
 
+T.test("conn:statement: columns by position with their type OIDs, duplicates kept; one statement only", function()
+  local conn <close> = primary:connect()
+  local r = conn:statement("SELECT 1 AS a, 'x' AS a, NULL::int AS n, '{}'::jsonb AS j")
+  T.eq(table.concat(r.fields, ","), "a,a,n,j", "every column, in order")
+  T.eq(table.concat(r.types, ","), "23,25,23,3802", "int4, text, int4, jsonb")
+  T.eq(#r.rows, 1, "one row")
+  T.eq(r.rows[1][1], 1, "first a")
+  T.eq(r.rows[1][2], "x", "second a")
+  T.eq(r.rows[1][3], lb.pg.null, "NULL keeps its place")
+  T.eq(r.command, "SELECT 1", "command tag")
+  local c2 = conn:statement("CREATE TEMP TABLE s (v int)")
+  T.eq(#c2.fields, 0, "a command has no columns")
+  T.eq(c2.command, "CREATE TABLE", "its tag")
+  T.raises(function() conn:statement("SELECT 1; SELECT 2") end, "cannot insert multiple commands")
+end)
+
 T.test("an identifier-like value cannot become SQL: quote_ident happens in the server", function()
   local conn <close> = primary:connect()
   local evil = 'x"; DROP TABLE items; --'

@@ -245,12 +245,13 @@ function Client:get(name, kind)
 end
 
 --- Lists children of `kind` under `parent` (nil for projects) as an iterator that fetches pages
--- lazily. opts: page_size, show_deleted.
+-- lazily. opts: page_size, show_deleted, page_token (start from this page, as a listing's
+-- next_page_token gave it).
 function Client:list(parent, kind, opts)
   local def = schema[kind]
   opts = opts or {}
   local path = schema.collection_path(def, parent)
-  local page, i, token, finished = {}, 0, nil, false
+  local page, i, token, finished = {}, 0, opts.page_token, false
   return function()
     while true do
       i = i + 1
@@ -413,13 +414,57 @@ function Client:get_operation(name, kind)
 end
 
 --- A database credential for an endpoint (its resource name or object): {token=, expire_time=}.
-function Client:generate_database_credential(endpoint)
+-- opts (optional): ttl (its lifetime, "900s" or a number of seconds, 300 to 3600) or expire_time
+-- (RFC 3339, 5 minutes to 1 hour from now), claims (UC table permissions: {{permission_set =
+-- "READ_ONLY", resources = {{table_name = "c.s.t"}}}}), group_name (mint for this group).
+function Client:generate_database_credential(endpoint, opts)
   local name = type(endpoint) == "table" and endpoint.name or endpoint
   if type(name) ~= "string" then error("bad argument #1 to 'generate_database_credential' (endpoint name expected)", 2) end
-  local cred = shape.credential(self:request("POST", "credentials", nil, { endpoint = name }, { idempotent = true }),
+  local body = M.credential_request(name, opts)
+  local cred = shape.credential(self:request("POST", "credentials", nil, body, { idempotent = true }),
     "POST", "credentials")
   redact.register(cred.token)
   return cred
+end
+
+--- The body of a credential request for endpoint `name` and options `opts` (see
+-- generate_database_credential), checked: raises "bad argument #2" naming a bad option.
+function M.credential_request(name, opts)
+  local function bad(msg) error("bad argument #2 to 'generate_database_credential' (" .. msg .. ")", 3) end
+  if opts ~= nil and type(opts) ~= "table" then bad("table of options expected, got " .. type(opts)) end
+  opts = opts or {}
+  local body = { endpoint = name }
+  for k in pairs(opts) do
+    if k ~= "ttl" and k ~= "expire_time" and k ~= "claims" and k ~= "group_name" then
+      bad("unknown option '" .. tostring(k) .. "'")
+    end
+  end
+  if opts.ttl ~= nil and opts.expire_time ~= nil then bad("give ttl or expire_time, not both") end
+  local ttl = opts.ttl
+  if ttl ~= nil then
+    local secs = type(ttl) == "number" and ttl or validate.duration(ttl)
+    if type(secs) ~= "number" then bad("ttl must be a duration such as \"900s\", got " .. tostring(ttl)) end
+    if secs < 300 or secs > 3600 then bad("ttl must be 300s to 3600s, got " .. tostring(ttl)) end
+    body.ttl = type(ttl) == "number" and string.format("%gs", ttl) or ttl
+  end
+  if opts.expire_time ~= nil then
+    local t, why = validate.timestamp(opts.expire_time)
+    if not t then bad("expire_time " .. why) end
+    local ahead = t - os.time()
+    if ahead < 300 or ahead > 3600 then
+      bad("expire_time must be 5 minutes to 1 hour from now, got " .. opts.expire_time)
+    end
+    body.expire_time = opts.expire_time
+  end
+  if opts.claims ~= nil then
+    if type(opts.claims) ~= "table" then bad("claims must be a list of {permission_set=, resources=}") end
+    body.claims = opts.claims
+  end
+  if opts.group_name ~= nil then
+    if type(opts.group_name) ~= "string" or opts.group_name == "" then bad("group_name must be a group's name") end
+    body.group_name = opts.group_name
+  end
+  return body
 end
 
 --- The user name of the caller (SCIM Me), which is also its Postgres role name. Cached.

@@ -1,8 +1,9 @@
 --- The one-line commands of `lakebase postgres`, generated from the resource schema (the same
 -- definitions the client and the emulator use), named and shaped like the Databricks CLI's
 -- `databricks postgres` group: create-KIND, get-KIND, list-COLLECTION, update-KIND, delete-KIND
--- as the API has them for each kind (catalogs are not listed, CDF statuses only read), plus
--- get-operation and generate-database-credential.
+-- as the API has them for each kind (catalogs are not listed, CDF statuses only read),
+-- undelete-KIND for kinds the service restores, plus get-operation and
+-- generate-database-credential.
 --
 -- Each command: name, args (positional names, an optional one ends in "?"), flags it accepts,
 -- help, and run(client, a) where `a` holds the positional values by name and the flags; run
@@ -10,6 +11,7 @@
 local schema = require "lakebase.api.schema"
 local resource = require "lakebase.api.resource"
 local names = require "lakebase.api.names"
+local validate = require "lakebase.api.validate"
 
 local M = {}
 
@@ -35,7 +37,9 @@ local ORDER = { "project", "branch", "endpoint", "role", "database", "catalog", 
 -- as --cdf-config-id; delete-cdf-config takes --force.
 local FIELD_ARGS = { cdf_config = { "catalog", "schema", "postgres_schema" } }
 local ID_ONLY_AS_FLAG = { cdf_config = true }
-local DELETE_FLAGS = { cdf_config = { "force" } }
+-- The Databricks CLI names these IDs with a flag (create-role PARENT --role-id R); lakebase also
+-- takes them as the argument after PARENT.
+local ID_AS_FLAG = { role = true, database = true }
 
 local words, article = names.display, names.with_article
 
@@ -68,6 +72,18 @@ local function add(cmd)
   M[cmd.name] = cmd
 end
 
+local function usage(msg) error({ usage = msg }, 0) end
+
+-- The ID a create command got, from its argument or its --ID flag (both: they must agree).
+local function create_id(def, a, id_arg)
+  local positional, flag = a[id_arg], a[def.id_field]
+  if positional and flag and positional ~= flag then
+    usage(string.format("%s '%s' and --%s '%s' differ: give the ID once", id_arg, positional,
+      def.id_field:gsub("_", "-"), flag))
+  end
+  return positional or flag
+end
+
 -- The flag names given, without the nils (flags a kind does not have).
 local function flag_list(...)
   local t = {}
@@ -92,21 +108,32 @@ for _, kind in ipairs(ORDER) do
   if not (def.read_only or def.implicit) then
     local create_args, field_args = {}, FIELD_ARGS[kind] or {}
     if parent_arg then create_args[#create_args + 1] = parent_arg end
-    if id_arg and not ID_ONLY_AS_FLAG[kind] then create_args[#create_args + 1] = id_arg .. (def.id_optional and "?" or "") end
+    if id_arg and not ID_ONLY_AS_FLAG[kind] then
+      create_args[#create_args + 1] = id_arg .. ((def.id_optional or ID_AS_FLAG[kind]) and "?" or "")
+    end
     local json_args = #field_args > 0 and { table.unpack(create_args) } or nil
     for _, f in ipairs(field_args) do create_args[#create_args + 1] = f:upper() end
     add { name = "create-" .. noun, args = create_args, json_args = json_args, kind = kind, long_running = true,
-      flags = flag_list("json", "no_wait", "timeout", def.replace_existing and "replace_existing",
-        ID_ONLY_AS_FLAG[kind] and def.id_field),
+      flags = flag_list("json", "no_wait", "timeout", def.replace_existing and "replace_existing", "name",
+        (ID_ONLY_AS_FLAG[kind] or ID_AS_FLAG[kind]) and def.id_field),
       help = "Create " .. article(kind) .. parent_help .. "; --json gives " .. body_help ..
         (#field_args > 0 and (", or give " .. table.concat(field_args, ", "):upper() .. " as arguments") or "") ..
-        (ID_ONLY_AS_FLAG[kind] and (", --" .. def.id_field:gsub("_", "-") .. " its ID (default: " .. def.id_default .. ")") or "") .. ".",
+        (ID_ONLY_AS_FLAG[kind] and (", --" .. def.id_field:gsub("_", "-") .. " its ID (default: " .. def.id_default .. ")") or "") ..
+        (ID_AS_FLAG[kind] and (", --" .. def.id_field:gsub("_", "-") .. " (or " .. id_arg .. ") the ID" ..
+          (def.id_optional and ", generated when not given" or "")) or "") .. ".",
       run = function(client, a)
-        local id = id_arg and (a[id_arg] or a[def.id_field])
+        local id = id_arg and create_id(def, a, id_arg)
+        if id_arg and id == nil and not def.id_optional then
+          usage("create-" .. noun .. " needs the ID: " .. id_arg .. " or --" .. def.id_field:gsub("_", "-") .. " ID")
+        end
         resource.check_id(def, id, "create-" .. noun)
         if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
         local opts = { replace_existing = a.replace_existing }
         local body = body_of(a)
+        if kind == "role" and body.role ~= nil then  -- as the Databricks CLI refuses it
+          usage("--json gives the role itself, not wrapped in {\"role\": ...}: for example --json " ..
+            "'{\"spec\": {\"postgres_role\": \"app\", \"identity_type\": \"SERVICE_PRINCIPAL\"}}'")
+        end
         for _, f in ipairs(field_args) do body[f] = a[f:upper()] or body[f] end
         local why = require("lakebase.api.input").spec_problem(kind, def.top_level and body or body.spec or {}, true)
         if why then error("bad argument #1 to 'create-" .. noun .. "' (" .. why .. ")", 0) end
@@ -124,14 +151,17 @@ for _, kind in ipairs(ORDER) do
 
   if def.collection and not def.no_list then
     add { name = "list-" .. def.collection:gsub("_", "-"), args = parent_arg and { parent_arg } or {}, kind = kind, list = true,
-      flags = flag_list("page_size", def.soft_delete and "show_deleted"),
+      flags = flag_list("page_size", "page_token", "limit", def.soft_delete and "show_deleted"),
       help = "List " .. words(def.list_key):gsub("cdf", "CDF") .. (parent_arg and (" under PARENT (" .. names.shape(def.parent_kind) .. ")") or "") ..
         ", following every page.",
       run = function(client, a)
         if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
         local out = {}
-        for r in client:list(a.PARENT, kind, { page_size = a.page_size, show_deleted = a.show_deleted }) do
+        if a.limit == 0 then a.limit = nil end
+        for r in client:list(a.PARENT, kind, { page_size = a.page_size, page_token = a.page_token,
+          show_deleted = a.show_deleted }) do
           out[#out + 1] = r
+          if a.limit and #out >= a.limit then break end  -- no further page is fetched
         end
         return out
       end }
@@ -139,29 +169,47 @@ for _, kind in ipairs(ORDER) do
 
   if not (def.read_only or def.no_update) then
     add { name = "update-" .. noun, args = { "NAME", "UPDATE_MASK?" }, kind = kind, long_running = not def.synchronous,
-      flags = { "json", "no_wait", "timeout" },
+      flags = { "json", "no_wait", "timeout", "name" },
       help = "Update " .. article(kind) .. "; --json gives the new values (" ..
         (def.top_level and "its fields" or "{\"spec\": {...}}") .. "), UPDATE_MASK the " ..
-        "fields to change (default: the fields --json gives)" ..
+        "fields to change, comma-separated, as the service names them (a oneof by its group: " ..
+        "spec.expiration, spec.suspension, spec.project_default_settings.suspension; default: the fields --json gives)" ..
         (def.synchronous and "; the service answers with the " .. words(kind) .. " at once" or "") .. ".",
       run = function(client, a)
         local body = body_of(a)
         local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
-        return finish(obj:update((not def.top_level and body.spec) or body, { mask = a.UPDATE_MASK }), a)
+        -- An empty UPDATE_MASK is no mask, as in the Databricks CLI: the fields --json gives.
+        local mask = a.UPDATE_MASK ~= "" and a.UPDATE_MASK or nil
+        return finish(obj:update((not def.top_level and body.spec) or body, { mask = mask }), a)
       end }
   end
 
   if not (def.read_only or def.implicit) then
-    local extra = DELETE_FLAGS[kind] or {}
+    local extra = {}  -- the query parameters its deletion takes: purge, reassign_owned_to, force
+    for k in pairs(def.delete_query or {}) do extra[#extra + 1] = k end
+    table.sort(extra)
+    local notes = { purge = "; --purge deletes for good", reassign_owned_to = "; --reassign-owned-to ROLE first " ..
+      "gives what it owns to another role", force = "; --force also drops what it wrote to Unity Catalog" }
+    local help = "Delete " .. article(kind) .. (def.soft_delete and (" (soft: restorable" ..
+      (def.undelete and (" with undelete-" .. noun) or "") .. " until its purge_time)") or "")
+    for _, f in ipairs(extra) do help = help .. (notes[f] or "") end
     add { name = "delete-" .. noun, args = { "NAME" }, kind = kind, long_running = true,
-      flags = flag_list("no_wait", "timeout", table.unpack(extra)),
-      help = "Delete " .. article(kind) .. (def.soft_delete and " (soft: restorable until its purge_time)" or "") ..
-        (extra[1] == "force" and "; --force also drops what it wrote to Unity Catalog" or "") .. ".",
+      flags = flag_list("no_wait", "timeout", table.unpack(extra)), help = help .. ".",
       run = function(client, a)
         local opts = {}
         for _, f in ipairs(extra) do opts[f] = a[f] end
         local result = finish(resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) }):delete(opts), a)
         return a.no_wait and result or nil
+      end }
+  end
+
+  if def.undelete then
+    add { name = "undelete-" .. noun, args = { "NAME" }, kind = kind, long_running = true,
+      flags = { "no_wait", "timeout" },
+      help = "Restore a soft-deleted " .. words(kind) .. " (before its purge_time).",
+      run = function(client, a)
+        local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
+        return finish(obj:undelete(), a)
       end }
   end
 end
@@ -176,11 +224,27 @@ add { name = "get-operation", args = { "NAME" }, flags = {},
     return client:get_operation(a.NAME).raw
   end }
 
-add { name = "generate-database-credential", args = { "ENDPOINT" }, flags = {},
-  help = "Mint a database credential (token, expire_time) for ENDPOINT; the token is the Postgres password.",
+-- --ttl as the API takes it ("900s"), also from a human duration ("15m").
+local function ttl_of(v)
+  if v == nil or validate.duration(v) then return v end
+  local secs = validate.human_duration(v)
+  if not secs then usage("--ttl needs a duration such as 900s or 15m (300s to 3600s), got '" .. v .. "'") end
+  return string.format("%gs", secs)
+end
+
+add { name = "generate-database-credential", args = { "ENDPOINT" }, flags = { "json", "ttl", "expire_time" },
+  json_args = {}, json_args_message = "with --json, ENDPOINT goes in the JSON ({\"endpoint\": \"projects/P/...\"}), " ..
+    "not as an argument",
+  help = "Mint a database credential (token, expire_time) for ENDPOINT; the token is the Postgres password. " ..
+    "--json gives the whole request ({endpoint, claims, ttl, expire_time}) instead of ENDPOINT.",
   run = function(client, a)
-    local name = M.check_name(a.ENDPOINT, "endpoint")
-    return client:generate_database_credential(name)
+    local body = a.json or {}
+    local endpoint = a.ENDPOINT or body.endpoint
+    if endpoint == nil then usage("--json needs the endpoint: {\"endpoint\": \"projects/P/branches/B/endpoints/E\"}") end
+    if type(endpoint) ~= "string" then usage("the endpoint in --json must be a string") end
+    local name = M.check_name(endpoint, "endpoint")
+    return client:generate_database_credential(name, { claims = body.claims, group_name = body.group_name,
+      ttl = ttl_of(a.ttl) or body.ttl, expire_time = a.expire_time or body.expire_time })
   end }
 
 return M

@@ -6,6 +6,8 @@
 local schema = require "lakebase.api.schema"
 local masks = require "lakebase.api.masks"
 local input = require "lakebase.api.input"
+local shape = require "lakebase.api.shape"
+local operation = require "lakebase.api.operation"
 
 local M = {}
 
@@ -83,6 +85,16 @@ local function make_class(kind)
     return owner[self]:mutate("DELETE", self.name, query, nil, kind)
   end
   if not (def.read_only or def.implicit) then C.delete = delete end
+
+  if def.undelete then
+    --- Restores a soft-deleted project or branch (POST {name}/undelete). Returns an Operation
+    -- whose wait gives the restored resource.
+    function C:undelete()
+      local client, path = owner[self], self.name .. "/undelete"
+      local raw = client:request("POST", path, nil, {})
+      return operation.new(client, shape.operation(raw, "POST", path), kind, self.name)
+    end
+  end
 
   -- Children: a collection's list iterator (named as its listings: cdf_configs), handle and
   -- create; a singleton's handle and create (no id); as the API has them.

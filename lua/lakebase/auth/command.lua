@@ -6,7 +6,7 @@ local json = require "lakebase.base.json"
 local M = {}
 
 M.USAGE = [[
-usage: lakebase [--host URL] [--profile NAME] [--auth-type TYPE] auth describe [--output json] [--check]
+usage: lakebase auth describe [--host URL] [-p/--profile NAME] [--auth-type TYPE] [-o json] [--check]
 
 Shows how lakebase would authenticate: the workspace host, the auth type (pat, basic, oauth-m2m,
 databricks-cli), the profile, and each attribute with where it came from (flag, environment
@@ -18,29 +18,29 @@ names one; not read when a host is given and no profile is named).
 
 local ORDER = { "host", "profile", "config_file", "auth_type", "token", "username", "password", "client_id", "client_secret" }
 
---- Runs the command; `explicit` holds the flag values and their sources. Returns an exit status.
-function M.run(argv, i, explicit)
-  if argv[i] == "-h" or argv[i] == "--help" then
-    io.stdout:write(M.USAGE)
-    return 0
-  end
+--- The command's own flags, for cli/globals.lua (none takes a value).
+function M.own_flags() return { check = false } end
+
+--- Runs the command; `explicit` holds the flag values and their sources, `g` the global flags
+-- (cli/globals.lua: --output). Returns an exit status.
+function M.run(argv, i, explicit, g)
+  local globals = require "lakebase.cli.globals"
+  g = g or globals.new_state()
   if argv[i] ~= "describe" then
-    io.stderr:write(argv[i] and ("lakebase auth: unknown command '" .. argv[i] .. "'\n") or "", M.USAGE)
-    return 2
+    local help = argv[i] == "-h" or argv[i] == "--help"
+    local out = help and io.stdout or io.stderr
+    out:write((argv[i] and not help) and ("lakebase auth: unknown command '" .. argv[i] .. "'\n") or "", M.USAGE,
+      "\n", globals.help())
+    return help and 0 or 2
   end
-  local output, check = "text", false
+  local check = false
   local j = i + 1
   while argv[j] do
     local a = argv[j]
-    if a == "-o" or a == "--output" then
-      output = argv[j + 1]
-      j = j + 1
-    elseif a:match("^%-%-output=") then
-      output = a:match("=(.*)$")
-    elseif a == "--check" then
+    if a == "--check" then
       check = true
     elseif a == "-h" or a == "--help" then
-      io.stdout:write(M.USAGE)
+      io.stdout:write(M.USAGE, "\n", globals.help())
       return 0
     else
       io.stderr:write("lakebase auth describe: unknown argument '", a, "'\n")
@@ -48,8 +48,9 @@ function M.run(argv, i, explicit)
     end
     j = j + 1
   end
-  if output ~= "text" and output ~= "json" then
-    io.stderr:write("lakebase auth describe: --output must be text or json, got '", tostring(output), "'\n")
+  local output, why = globals.output(g)
+  if not output then
+    io.stderr:write("lakebase auth describe: ", why, "\n")
     return 2
   end
   local auth = require "lakebase.auth"

@@ -75,6 +75,7 @@ function M.resolve(explicit, env)
   local file = home_path(attrs.config_file and attrs.config_file.value or "~/.databrickscfg", env)
   local profile = attrs.profile and attrs.profile.value
   local cfg = { attrs = attrs, config_file = file }
+  local missing_default  -- reported after a conflict between methods, as the SDKs check that first
   if profile or not attrs.host then
     local named = profile ~= nil
     profile = profile or "DEFAULT"
@@ -88,8 +89,8 @@ function M.resolve(explicit, env)
       if named then
         fail(string.format("profile '%s' not found in %s%s", profile, shown_path(file, env), have))
       end
-      fail(string.format("%s has no [DEFAULT] profile and no host is configured: name a profile with --profile or " ..
-        "DATABRICKS_CONFIG_PROFILE%s, or set DATABRICKS_HOST", shown_path(file, env), have))
+      missing_default = string.format("%s has no [DEFAULT] profile and no host is configured: name a profile " ..
+        "with --profile or DATABRICKS_CONFIG_PROFILE%s, or set DATABRICKS_HOST", shown_path(file, env), have)
     else
       cfg.profile = profile
       local where = string.format("%s profile in %s", profile, shown_path(file, env))
@@ -99,25 +100,11 @@ function M.resolve(explicit, env)
     end
   end
 
-  if not attrs.host then
-    fail("no Databricks host configured: set DATABRICKS_HOST, pass --host, or add a [DEFAULT] profile with a host " ..
-      "to " .. shown_path(file, env) .. " (or use --local for an embedded emulator)")
-  end
-  cfg.host = M.normalize_host(attrs.host.value)
-  if not cfg.host:match("^https?://[^/]+") then
-    fail("host " .. attrs.host.value .. " (from " .. attrs.host.source .. ") is not a workspace URL such as https://my-workspace.cloud.databricks.com")
-  end
-
+  -- Methods configured at once are an error unless an auth type chooses among them.
   local chosen = attrs.auth_type and attrs.auth_type.value
-  if chosen then
-    local needs = M.AUTH_TYPES[chosen]
-    if not needs then
-      fail(string.format("unknown auth type '%s' (from %s): expected one of %s", chosen, attrs.auth_type.source,
-        table.concat(AUTH_ORDER, ", ")))
-    end
-    cfg.auth_type = chosen
-  else
-    local used, seen = {}, {}
+  local used = {}
+  if not chosen then
+    local seen = {}
     for _, a in ipairs(M.ATTRIBUTES) do
       if a.auth and attrs[a.name] and not seen[a.auth] then
         seen[a.auth] = true
@@ -129,7 +116,39 @@ function M.resolve(explicit, env)
       fail("more than one authorization method configured: " .. join_and(used) ..
         " (choose one with --auth-type or DATABRICKS_AUTH_TYPE)")
     end
-    cfg.auth_type = used[1] or "databricks-cli"
+  end
+  if missing_default then fail(missing_default) end
+
+  if not attrs.host then
+    fail("no Databricks host configured: set DATABRICKS_HOST, pass --host, or add a [DEFAULT] profile with a host " ..
+      "to " .. shown_path(file, env) .. " (or use --local for an embedded emulator)")
+  end
+  cfg.host = M.normalize_host(attrs.host.value)
+  if not cfg.host:match("^https?://[^/]+") then
+    fail("host " .. attrs.host.value .. " (from " .. attrs.host.source .. ") is not a workspace URL such as https://my-workspace.cloud.databricks.com")
+  end
+
+  if chosen then
+    local needs = M.AUTH_TYPES[chosen]
+    if not needs then
+      fail(string.format("unknown auth type '%s' (from %s): expected one of %s", chosen, attrs.auth_type.source,
+        table.concat(AUTH_ORDER, ", ")))
+    end
+    cfg.auth_type = chosen
+  elseif used[1] then
+    cfg.auth_type = used[1]
+  else
+    -- Nothing configured: the Databricks CLI's login is the last method of the default chain,
+    -- and is chosen only when it can work, as the SDKs' chain skips what cannot.
+    local why = require("lakebase.auth.providers").cli_login_problem(cfg.host, env)
+    if why then
+      fail("no credentials for " .. cfg.host .. ": tried a personal access token (DATABRICKS_TOKEN), basic auth " ..
+        "(DATABRICKS_USERNAME and DATABRICKS_PASSWORD), OAuth M2M (DATABRICKS_CLIENT_ID and " ..
+        "DATABRICKS_CLIENT_SECRET), none set" .. (cfg.profile and (" in the environment or the " .. cfg.profile ..
+        " profile") or " in the environment") .. ", and a Databricks CLI login: " .. why ..
+        " (set DATABRICKS_TOKEN, or log in with 'databricks auth login --host " .. cfg.host .. "')")
+    end
+    cfg.auth_type = "databricks-cli"
   end
   local missing = {}
   for _, name in ipairs(M.AUTH_TYPES[cfg.auth_type]) do

@@ -101,6 +101,31 @@ local function read_cache(path)
   return type(cache) == "table" and type(cache.tokens) == "table" and cache or nil
 end
 
+-- The cache's entry for `host` (its key with or without a trailing slash), or nil.
+local function cache_entry(cache, host)
+  local entry = cache.tokens[host] or cache.tokens[host .. "/"]
+  return type(entry) == "table" and entry or nil
+end
+
+--- Whether the databricks-cli method can possibly give a token for `host`: nil when the CLI's
+-- cache holds a login for it or a `databricks` command is on PATH; else why not, for the error
+-- that lists what was tried. `env` is a getenv function (default os.getenv).
+function M.cli_login_problem(host, env)
+  env = env or os.getenv
+  local path = M.token_cache_path(env)
+  local cache = read_cache(path)
+  if cache and cache_entry(cache, host) then return nil end
+  for dir in ((env("PATH") or "") .. ":"):gmatch("([^:]*):") do
+    local f = io.open((dir == "" and "." or dir) .. "/databricks", "rb")
+    if f then
+      f:close()
+      return nil
+    end
+  end
+  return (cache and ("no login for " .. host .. " in " .. path) or ("no token cache at " .. path)) ..
+    ", and no 'databricks' command on PATH"
+end
+
 local function cli(cfg)
   local path = M.token_cache_path()
   local tried = {}
@@ -110,9 +135,8 @@ local function cli(cfg)
       tried[#tried + 1] = "no token cache at " .. path
       return nil
     end
-    local key = cache.tokens[cfg.host] and cfg.host or (cache.tokens[cfg.host .. "/"] and cfg.host .. "/")
-    local entry = key and cache.tokens[key]
-    if type(entry) ~= "table" then
+    local entry = cache_entry(cache, cfg.host)
+    if not entry then
       tried[#tried + 1] = "no login for " .. cfg.host .. " in " .. path
       return nil
     end

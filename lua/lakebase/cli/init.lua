@@ -3,7 +3,6 @@
 -- behind, 130/143 interrupted).
 local sched = require "lakebase.runtime.sched"
 local errors = require "lakebase.base.errors"
-local log = require "lakebase.base.log"
 local redact = require "lakebase.base.redact"
 
 local M = {}
@@ -12,6 +11,9 @@ local USAGE = [[
 usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] postgres COMMAND ... one API call: create-branch, list-projects, get-operation...
                                                (see 'lakebase postgres --help')
+       lakebase [options] psql [TARGET] [-- PSQL_ARGS...]  psql on an endpoint, with a fresh credential
+       lakebase [options] query SQL... [TARGET] SQL without psql: a table, JSON or CSV
+                                               ('experimental postgres query' works too)
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
        lakebase [options] [repl]               the REPL (no arguments on a terminal); --local for the emulator
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
@@ -22,36 +24,43 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] -                    run a script read from standard input
        lakebase --version | --help
 
-Options:
+Options (postgres, psql, query, api and auth also take them after the command, as the Databricks
+CLI's global flags, up to a '--'):
   -e CODE         run CODE instead of a script file
   --local         run against an embedded emulator (real PostgreSQL computes) started for this run
                   on a free port with a temporary data directory, and stopped, with every
                   PostgreSQL server it started, when the script ends (also on error or Ctrl-C)
-  --host URL, --profile NAME, --auth-type TYPE
+  --host URL, -p/--profile NAME, --auth-type TYPE
                   the workspace, the ~/.databrickscfg profile and the auth method (pat, basic,
                   oauth-m2m, databricks-cli), over DATABRICKS_* variables and the config file
                   (see 'lakebase auth describe --help')
-  -v, --verbose   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
-                  (LAKEBASE_DEBUG=1 does the same)
+  -o, --output FORMAT  text or json for the commands (query also csv); default text, or
+                  DATABRICKS_OUTPUT_FORMAT when it names one
+  -v, --verbose, --debug
+                  log every HTTP request (method, URL, status, time) to stderr, secrets redacted
+                  (LAKEBASE_DEBUG=1 does the same); --log-level debug|trace too, --log-file FILE
+                  writes that log to FILE, --log-format json as JSON lines
   -q, --quiet     no progress output (nor the line announcing a retry)
   --retry-timeout DURATION
                   how long one API call keeps retrying 429/503 answers and transient network
                   failures (refused, reset, timed out), e.g. 30s or 5m; no attempt runs past it
                   (default 300s, or LAKEBASE_RETRY_TIMEOUT)
   --keep          leave ephemeral resources ({ ephemeral = true }, resource:ephemeral()) in place
+  -t, --target NAME  a bundle target: accepted for Databricks CLI lines and ignored
   --version       print the version and exit
   -h, --help      print this help and exit
 
 Scripts run as tasks on an event loop: lakebase.sleep, lakebase.http.request and every other wait
 yield, so lakebase.spawn/all/timeout run workflows concurrently on one thread. Script arguments
-are in `arg` (arg[0] is the script) and in `...`.
+are in `arg` (arg[0] is the script) and in `...`; options after the script are the script's.
 
 Exit status:
   0        success
   1        the script failed (syntax or runtime error, traceback on stderr), a task it spawned
-           failed and nobody joined it (its traceback on stderr), an API call failed, or the
-           output could not be written (`lakebase: write error: ...`; a reader that went away,
-           as with `| head`, is not an error)
+           failed and nobody joined it (its traceback on stderr), an API call or the SQL of
+           `postgres`, `api`, `psql` or `query` failed (`psql` exits with psql's own status), or
+           the output could not be written (`lakebase: write error: ...`; a reader that went
+           away, as with `| head`, is not an error)
   2        the command line is wrong (unknown option, missing or unreadable script, a bad
            argument or parameter, a malformed LAKEBASE_CLEANUP_GRACE, LAKEBASE_RETRY_TIMEOUT or
            LAKEBASE_MAX_RESPONSE_BYTES), before anything runs or any request is sent
@@ -71,6 +80,9 @@ Environment:
   LAKEBASE_LUA_DIR        load lakebase's own Lua modules from this directory first (development)
   LAKEBASE_DEBUG          as --verbose
   LAKEBASE_MAX_REQUESTS   HTTP requests in flight at once (default 64); later ones queue
+  LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
+  LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
+  LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
   LAKEBASE_RETRY_TIMEOUT  as --retry-timeout (default 300s)
   LAKEBASE_MAX_RESPONSE_BYTES  the largest answer accepted, after decompression (default
                           33554432, 32 MiB); a larger one fails at once, naming the limit
@@ -78,12 +90,10 @@ Environment:
                           proxy); else, as curl reads them, CURL_CA_BUNDLE, or SSL_CERT_FILE
                           and SSL_CERT_DIR (a directory hashed with `openssl rehash`)
   LAKEBASE_ALLOW_INSECURE_HTTP=1  allow credentials over plain http:// to hosts other than loopback
-  LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
-  LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
-  LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
   LAKEBASE_HTTPD_IDLE_TIMEOUT  seconds a connection to the emulator (or another lakebase HTTP
                           server) may take to send a whole request before it is closed (default 60)
   DATABRICKS_HOST, DATABRICKS_TOKEN   the workspace and token the API commands and scripts use
+  DATABRICKS_OUTPUT_FORMAT            the default of --output (text or json; query also csv)
 ]]
 
 local function usage_error(msg)
@@ -192,11 +202,14 @@ end
 local function default_client() return require("lakebase").default_client() end
 
 -- Subcommands other than `emulator`: each returns an exit status and runs as the main task, like
--- a script, with its registered cleanups and, under --local, the embedded emulator.
+-- a script, with its registered cleanups and, under --local, the embedded emulator. `g` is the
+-- state of the global flags (cli/globals.lua): g.auth for auth, g.output, ...
 local COMMANDS = {
-  auth = function(rest, flags) return require("lakebase.auth.command").run(rest, 2, flags) end,
-  postgres = function(rest) return require("lakebase.cli.postgres").run(rest, 2, default_client) end,
-  api = function(rest) return require("lakebase.cli.postgres").api(rest, 2, default_client) end,
+  auth = function(rest, g) return require("lakebase.auth.command").run(rest, 2, g.auth, g) end,
+  postgres = function(rest, g) return require("lakebase.cli.postgres").run(rest, 2, default_client, g) end,
+  api = function(rest, g) return require("lakebase.cli.postgres").api(rest, 2, default_client, g) end,
+  psql = function(rest, g) return require("lakebase.cli.psql").run(rest, 2, default_client, g) end,
+  query = function(rest, g) return require("lakebase.cli.query").run(rest, 2, default_client, g) end,
   recipe = function(rest) return require("lakebase.recipe.command").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
@@ -206,39 +219,32 @@ local COMMANDS = {
   end,
 }
 
+-- Commands shaped like the Databricks CLI's, whose global flags may come anywhere: the module
+-- that knows each one's own flags taking a value (so a flag's value is never taken for a global).
+local CLI_SHAPED = {
+  postgres = "lakebase.cli.postgres", api = "lakebase.cli.postgres", auth = "lakebase.auth.command",
+  psql = "lakebase.cli.psql", query = "lakebase.cli.query",
+}
+
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
 function M.main(argv)
-  local i, code, local_mode, seen_run = 1, nil, false, false
-  local auth_flags = { sources = {} }
+  local globals = require "lakebase.cli.globals"
+  local g = globals.new_state()
+  local i, code, seen_run = 1, nil, false
   while argv[i] do
     local a = argv[i]
-    if a == "-h" or a == "--help" then
+    local flag, value, nexti = globals.match(argv, i)
+    if flag == false then return usage_error(value) end
+    if flag then
+      local why = globals.apply(g, flag, value)
+      if why then return usage_error(why) end
+      i = nexti - 1
+    elseif a == "-h" or a == "--help" then
       io.stdout:write(USAGE)
       return 0
     elseif a == "--version" then
       io.stdout:write("lakebase ", require("lakebase.core").version, " (", _VERSION, ")\n")
       return 0
-    elseif a == "-v" or a == "--verbose" then
-      log.verbose = true
-    elseif a == "-q" or a == "--quiet" then
-      log.quiet = true
-    elseif a == "--local" then
-      local_mode = true
-    elseif a == "--keep" then
-      require("lakebase.runtime.cleanup").keep = true
-    elseif a == "--retry-timeout" then
-      local retry = require "lakebase.api.retry"
-      local secs, why = retry.parse_timeout(argv[i + 1], "--retry-timeout")
-      if not secs then return usage_error(why) end
-      retry.timeout, retry.timeout_problem = secs, nil
-      i = i + 1
-    elseif a == "--host" or a == "--profile" or a == "--auth-type" then
-      local v = argv[i + 1]
-      if v == nil or v == "" then return usage_error("option '" .. a .. "' needs a value") end
-      local key = a:sub(3):gsub("-", "_")
-      auth_flags[key] = v
-      auth_flags.sources[key] = a .. " flag"
-      i = i + 1
     elseif a == "run" and not code and not seen_run then
       seen_run = true
     elseif a == "-e" then
@@ -257,15 +263,30 @@ function M.main(argv)
   end
   local rest = {}
   for j = i, #argv do rest[#rest + 1] = argv[j] end
+  local name = not code and not seen_run and rest[1]
+  if name == "experimental" and rest[2] == "postgres" and rest[3] == "query" then
+    -- `databricks experimental postgres query` lines, as `lakebase query`
+    table.remove(rest, 1)
+    table.remove(rest, 1)
+    name = "query"
+  end
+  if CLI_SHAPED[name] then
+    local own = require(CLI_SHAPED[name]).own_flags(name)
+    local taken, why = globals.extract(rest, 2, g, own)
+    if not taken then return usage_error(why) end
+    rest = taken
+  end
+  -- After every flag: --retry-timeout given anywhere overrides a malformed LAKEBASE_RETRY_TIMEOUT.
   local env_problem = require("lakebase.runtime.sched").cleanup_grace_problem or
     require("lakebase.api.retry").timeout_problem or require("lakebase.runtime.http_policy").max_response_problem
   if env_problem then return usage_error(env_problem) end
-  if local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
+  local auth_flags = g.auth
+  if g.local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
     return usage_error("--local runs against an embedded emulator: it cannot be combined with --host, --profile or --auth-type")
   end
   require("lakebase").config = auth_flags
 
-  if not code and not seen_run and rest[1] == "emulator" then
+  if name == "emulator" then
     local command = require "lakebase.emulator.command"
     local opts, perr = command.parse(rest, 2)
     if not opts and perr == "help" then io.stdout:write(command.USAGE) return 0 end
@@ -274,15 +295,14 @@ function M.main(argv)
     return run_chunk(command.run, { opts })
   end
 
-  local name = not code and not seen_run and rest[1]
   if name == nil and not code and not seen_run and require("lakebase.core").isatty(0) then name = "repl" end
   if COMMANDS[name] then
     install_globals(argv[0], name, {})
     local chunk = with_cleanup(function()
-      local status = COMMANDS[name](rest, auth_flags)
+      local status = COMMANDS[name](rest, g)
       if status ~= 0 then error(errors.exit(status), 0) end
     end)
-    if local_mode then chunk = with_local_emulator(chunk) end
+    if g.local_mode then chunk = with_local_emulator(chunk) end
     return run_chunk(chunk, {})
   end
 
@@ -309,7 +329,7 @@ function M.main(argv)
   end
   install_globals(argv[0], script, rest)
   chunk = with_cleanup(chunk)
-  if local_mode then chunk = with_local_emulator(chunk) end
+  if g.local_mode then chunk = with_local_emulator(chunk) end
   return run_chunk(chunk, rest)
 end
 

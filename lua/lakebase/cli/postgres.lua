@@ -4,21 +4,41 @@ local commands = require "lakebase.api.commands"
 local json = require "lakebase.base.json"
 local errors = require "lakebase.base.errors"
 
+local globals = require "lakebase.cli.globals"
+
 local M = {}
 
-local FLAG_HELP = {
-  json = "--json JSON        request body: inline JSON, or @FILE to read it from a file",
-  no_wait = "--no-wait          return the operation at once instead of waiting for it",
-  timeout = "--timeout DURATION how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m)",
-  replace_existing = "--replace-existing update the resource when it exists instead of failing",
-  page_size = "--page-size N      results per request (all pages are still followed)",
-  show_deleted = "--show-deleted     include soft-deleted resources",
-  cdf_config_id = "--cdf-config-id ID the CDF config's ID ([a-z][a-z0-9_]{0,62}; default: its Postgres schema)",
-  force = "--force            also drop the replicated tables in Unity Catalog",
+-- The flags commands may take (commands.lua lists which each one takes): the value placeholder
+-- (nil for a boolean) and the help line. Hidden flags work but are not listed.
+local FLAGS = {
+  json = { value = "JSON", help = "request body: inline JSON, or @FILE to read it from a file" },
+  no_wait = { help = "return the operation at once instead of waiting for it" },
+  timeout = { value = "DURATION", help = "how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m)" },
+  replace_existing = { help = "update the resource when it exists instead of failing" },
+  page_size = { value = "N", help = "results per request (all pages are still followed)" },
+  page_token = { value = "TOKEN", hidden = true, help = "start from this page token" },
+  limit = { value = "N", help = "stop after N results (default 0: all)" },
+  show_deleted = { help = "include soft-deleted resources" },
+  purge = { help = "delete permanently instead of soft-deleting (no undelete)" },
+  reassign_owned_to = { value = "ROLE", help = "first reassign what the role owns to this role (needs a running compute)" },
+  role_id = { value = "ID", help = "the role's ID (the Databricks CLI's form; ROLE_ID as an argument works too)" },
+  database_id = { value = "ID", help = "the database's ID (the Databricks CLI's form; DATABASE_ID as an argument works too)" },
+  ttl = { value = "DURATION", help = "the credential's lifetime, 300s to 3600s (e.g. 900s)" },
+  expire_time = { value = "TIME", help = "when the credential expires (RFC 3339, 5 minutes to 1 hour from now)" },
+  name = { value = "NAME", help = "the resource name (output only; accepted for Databricks CLI lines and ignored)" },
+  cdf_config_id = { value = "ID", help = "the CDF config's ID ([a-z][a-z0-9_]{0,62}; default: its Postgres schema)" },
+  force = { help = "also drop the replicated tables in Unity Catalog" },
 }
--- Flags that take a value (the others are switches).
-local VALUE_FLAGS = { cdf_config_id = true }
-local OUTPUT_HELP = "-o, --output FORMAT text (tables and indented JSON; the default) or json"
+M.FLAGS = FLAGS
+
+--- The flags of `group` ("postgres" or "api") that take a value (true) or not (false), spelt as on
+-- the command line, for cli/globals.lua.
+function M.own_flags(group)
+  if group == "api" then return { json = true } end
+  local own = {}
+  for name, f in pairs(FLAGS) do own[(name:gsub("_", "-"))] = f.value ~= nil end
+  return own
+end
 
 local function usage_line(cmd)
   local parts = { "lakebase postgres", cmd.name }
@@ -33,7 +53,7 @@ function M.group_help()
   local lines = { "usage: lakebase [--local] postgres COMMAND ARGS... [flags]", "",
     "Manage Lakebase Autoscaling resources (the Databricks CLI's `databricks postgres` commands).",
     "Names are full resource names: projects/P, projects/P/branches/B, .../endpoints/E, .../roles/R,",
-    ".../databases/D. Create, update and delete wait for their operation unless --no-wait.", "",
+    ".../databases/D. Create, update, delete and undelete wait for their operation unless --no-wait.", "",
     "Commands:" }
   for _, cmd in ipairs(commands) do
     local synopsis = usage_line(cmd):gsub("^lakebase postgres ", ""):gsub(" %[flags%]$", "")
@@ -41,16 +61,23 @@ function M.group_help()
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = "`lakebase postgres COMMAND --help` describes one command and its flags (--json, --no-wait,"
-  lines[#lines + 1] = "--timeout, ...). Every command takes -o/--output text|json (default text: tables, indented JSON)."
-  lines[#lines + 1] = "Connection: DATABRICKS_HOST and DATABRICKS_TOKEN, or --local for an embedded emulator."
-  return table.concat(lines, "\n") .. "\n"
+  lines[#lines + 1] = "--timeout, ...). Connection: DATABRICKS_HOST and DATABRICKS_TOKEN, a profile, or --local."
+  lines[#lines + 1] = ""
+  return table.concat(lines, "\n") .. "\n" .. globals.help()
 end
 
 local function command_help(cmd)
   local lines = { "usage: " .. usage_line(cmd), "", cmd.help, "", "Flags:" }
-  for _, f in ipairs(cmd.flags) do lines[#lines + 1] = "  " .. FLAG_HELP[f] end
-  lines[#lines + 1] = "  " .. OUTPUT_HELP
-  return table.concat(lines, "\n") .. "\n"
+  for _, f in ipairs(cmd.flags) do
+    local def = FLAGS[f]
+    if not def.hidden then
+      lines[#lines + 1] = string.format("  %-26s %s", "--" .. f:gsub("_", "-") .. (def.value and (" " .. def.value) or ""),
+        def.help)
+    end
+  end
+  lines[#lines + 1] = "  -h, --help                 this help"
+  lines[#lines + 1] = ""
+  return table.concat(lines, "\n") .. "\n" .. globals.help()
 end
 
 local function read_json_arg(v)
@@ -63,35 +90,44 @@ local function read_json_arg(v)
   end
   local decoded, err = json.decode(text)
   if decoded == nil then return nil, "--json is not valid JSON: " .. tostring(err) end
-  if type(decoded) ~= "table" then return nil, "--json must be a JSON object, got " .. text end
+  if type(decoded) ~= "table" or (next(decoded) ~= nil and #decoded > 0) then
+    return nil, "--json must be a JSON object, got " .. text
+  end
   return decoded
 end
+M.read_json_arg = read_json_arg
 
---- Parses argv[i..] for `cmd`; returns the arguments table, or nil and a usage message.
+local function count_arg(flag, v)
+  local n = math.tointeger(tonumber(v))
+  if not n or n < 0 then error({ usage = "--" .. flag .. " needs a whole number >= 0, got '" .. v .. "'" }, 0) end
+  return n
+end
+
+--- Parses argv[i..] for `cmd`; returns the arguments table, or nil and a usage message ("help"
+-- for --help). Raises {usage = message} for a flag without its value.
 local function parse(cmd, argv, i)
-  local a, positional, allowed = { output = "text" }, {}, {}
+  local a, positional, allowed = {}, {}, {}
   for _, f in ipairs(cmd.flags) do allowed[f] = true end
   while argv[i] do
     local arg = argv[i]
     local key, inline = arg:match("^%-%-([%w-]+)=(.*)$")
     key = key or arg:match("^%-%-([%w-]+)$")
-    if arg == "-o" then key = "output" end
     if arg == "-h" or arg == "--help" then return nil, "help" end
+    if arg == "--" then  -- everything after it is an argument, even when it starts with '-'
+      for j = i + 1, #argv do positional[#positional + 1] = argv[j] end
+      break
+    end
     if key then
       local flag = key:gsub("-", "_")
+      local def = FLAGS[flag]
       local function value()
         if inline then return inline end
         i = i + 1
         if argv[i] == nil then error({ usage = "option '--" .. key .. "' needs a value" }, 0) end
         return argv[i]
       end
-      if flag == "output" then
-        a.output = value()
-        if a.output ~= "text" and a.output ~= "json" then
-          return nil, "--output must be text or json, got '" .. a.output .. "'"
-        end
-      elseif not allowed[flag] then
-        return nil, "unknown flag '--" .. key .. "' for " .. cmd.name
+      if not allowed[flag] then
+        return nil, "unknown flag '--" .. key .. "' for " .. cmd.name .. " (see lakebase postgres " .. cmd.name .. " --help)"
       elseif flag == "json" then
         local body, err = read_json_arg(value())
         if not body then return nil, err end
@@ -100,26 +136,32 @@ local function parse(cmd, argv, i)
         local v = value()
         a.timeout = require("lakebase.api.validate").human_duration(v)
         if not a.timeout or a.timeout <= 0 then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
-      elseif flag == "page_size" then
-        local v = value()
-        a.page_size = math.tointeger(tonumber(v))
-        if not a.page_size or a.page_size < 0 then return nil, "--page-size needs a whole number >= 0, got '" .. v .. "'" end
-      elseif VALUE_FLAGS[flag] then
+      elseif flag == "page_size" or flag == "limit" then
+        a[flag] = count_arg(key, value())
+      elseif def.value then
         a[flag] = value()
-      else
-        if inline then return nil, "flag '--" .. key .. "' takes no value" end
+      elseif inline == nil or inline == "true" then
         a[flag] = true
+      elseif inline == "false" then
+        a[flag] = false
+      else
+        return nil, "flag '--" .. key .. "' takes true or false, got '" .. inline .. "'"
       end
+    elseif arg:match("^%-%a") then
+      return nil, "unknown flag '" .. arg .. "' for " .. cmd.name .. " (see lakebase postgres " .. cmd.name .. " --help)"
     else
       positional[#positional + 1] = arg
     end
     i = i + 1
   end
-  -- With --json, a command whose fields are also arguments takes only the others (as the CLI does).
-  local args = a.json and cmd.json_args or cmd.args
+  local args = cmd.args
+  if a.json and cmd.json_args then args = cmd.json_args end  -- --json supplies what these would
   local required = 0
   for _, name in ipairs(args) do if name:sub(-1) ~= "?" then required = required + 1 end end
   if #positional < required or #positional > #args then
+    if a.json and cmd.json_args_message and #positional > #args then
+      return nil, cmd.json_args_message
+    end
     return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
       #args == 0 and "no arguments" or table.concat(args, " "):gsub("%?", " (optional)"),
       #positional, #positional == 1 and "" or "s", usage_line(cmd)) ..
@@ -195,8 +237,10 @@ local function lazy_client(get_client)
   end })
 end
 
---- Runs `lakebase postgres argv[i..]` with a client from `get_client()`. Returns the exit status.
-function M.run(argv, i, get_client)
+--- Runs `lakebase postgres argv[i..]` with a client from `get_client()`; `g` holds the global
+-- flags (cli/globals.lua). Returns the exit status.
+function M.run(argv, i, get_client, g)
+  g = g or globals.new_state()
   local name = argv[i]
   if name == nil or name == "-h" or name == "--help" or name == "help" then
     io.stdout:write(M.group_help())
@@ -212,6 +256,10 @@ function M.run(argv, i, get_client)
   if not a and perr == "help" then
     io.stdout:write(command_help(cmd))
     return 0
+  end
+  if a then
+    a.output, perr = globals.output(g)
+    if not a.output then a = nil end
   end
   if not a then
     io.stderr:write("lakebase postgres ", name, ": ", perr, "\n")
@@ -236,35 +284,50 @@ function M.run(argv, i, get_client)
 end
 
 M.API_USAGE = [[
-usage: lakebase [--local] api METHOD PATH [--json BODY|@FILE]
+usage: lakebase [--local] api METHOD PATH [--json BODY|@FILE] [flags]
 
-Sends one request to the workspace with the configured credentials and prints the JSON answer.
-PATH is absolute (/api/2.0/postgres/projects) or relative to /api/2.0/postgres/ (projects).
-429 and 503 answers are retried like every API call; other errors print and exit 1.
+Sends one request to the workspace with the configured credentials and prints the JSON answer
+(indented; compact with -o json). METHOD is GET, POST, PATCH, PUT or DELETE, in any case (the
+Databricks CLI's `databricks api post PATH` lines work). PATH is absolute
+(/api/2.0/postgres/projects) or relative to /api/2.0/postgres/ (projects). 429 and 503 answers are
+retried like every API call; other errors print and exit 1.
+
 ]]
 
---- `lakebase api METHOD PATH [--json BODY]`.
-function M.api(argv, i, get_client)
-  local method, path, body = argv[i], argv[i + 1], nil
-  if method == "-h" or method == "--help" then io.stdout:write(M.API_USAGE) return 0 end
-  local j = i + 2
+--- `lakebase api METHOD PATH [--json BODY]`; `g` holds the global flags.
+function M.api(argv, i, get_client, g)
+  g = g or globals.new_state()
+  local positional, body = {}, nil
+  local j = i
   while argv[j] do
-    local v = argv[j]:match("^%-%-json=(.*)$")
-    if argv[j] == "--json" then j, v = j + 1, argv[j + 1] end
-    if v == nil then
-      io.stderr:write("lakebase api: unexpected argument '", argv[j], "'\n", M.API_USAGE)
+    local a = argv[j]
+    if a == "-h" or a == "--help" then io.stdout:write(M.API_USAGE, globals.help()) return 0 end
+    local v = a:match("^%-%-json=(.*)$")
+    if a == "--json" then j, v = j + 1, argv[j + 1] end
+    if v then
+      local err
+      body, err = read_json_arg(v)
+      if not body then io.stderr:write("lakebase api: ", err, "\n") return 2 end
+    elseif a == "--json" then
+      io.stderr:write("lakebase api: option '--json' needs a value\n")
       return 2
+    elseif a:match("^%-%a") or a:match("^%-%-%a") then
+      io.stderr:write("lakebase api: unknown flag '", a, "' (see lakebase api --help)\n")
+      return 2
+    else
+      positional[#positional + 1] = a
     end
-    local err
-    body, err = read_json_arg(v)
-    if not body then io.stderr:write("lakebase api: ", err, "\n") return 2 end
     j = j + 1
   end
+  local method, path = positional[1], positional[2]
   local methods = { GET = true, POST = true, PATCH = true, PUT = true, DELETE = true }
-  if not method or not path or not methods[method:upper()] then
-    io.stderr:write("lakebase api: needs METHOD (GET, POST, PATCH, PUT or DELETE) and PATH\n", M.API_USAGE)
+  if #positional ~= 2 or not methods[method:upper()] then
+    io.stderr:write("lakebase api: needs METHOD (GET, POST, PATCH, PUT or DELETE) and PATH, got '",
+      table.concat(positional, " "), "'\n", M.API_USAGE)
     return 2
   end
+  local format, why = globals.output(g)
+  if not format then io.stderr:write("lakebase api: ", why, "\n") return 2 end
   local base, query = path:match("^([^?]*)%??(.*)$")
   local q = require("lakebase.runtime.httpd").parse_query(query)
   local ok, result = pcall(function() return get_client():request(method:upper(), base, q, body) end)
@@ -272,7 +335,7 @@ function M.api(argv, i, get_client)
     if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end
     return fail(result)
   end
-  io.stdout:write(json.pretty(result), "\n")
+  io.stdout:write(format == "json" and json.encode(result) or json.pretty(result), "\n")
   return 0
 end
 

@@ -79,7 +79,7 @@ end
 -- Sends, then collects every result; returns the results, or raises the first error once the
 -- connection is ready again. A cancelled wait closes the connection (the server then stops the
 -- query), since a half-read result would leave it unusable.
-local function run(self, sql, params)
+local function run(self, sql, params, positional)
   local raw = self.raw
   if raw:status() == "closed" then error(errors.new { kind = "sql", message = "the connection is closed" }, 3) end
   local ok, results = pcall(function()
@@ -96,7 +96,7 @@ local function run(self, sql, params)
         wait_fd(raw, "r")
         if not raw:consume() then error(conn_error(raw, "connection lost"), 0) end
       else
-        local r = raw:get_result(M.null)
+        local r = raw:get_result(M.null, positional)
         if r == nil then break end
         out[#out + 1] = r
       end
@@ -145,6 +145,17 @@ function Conn:query(sql, ...)
   local rows = r.rows
   rows.fields, rows.affected, rows.command = r.fields, r.affected, r.command
   return rows
+end
+
+--- Runs one SQL statement as written, without parameters (the extended protocol, so a second
+-- statement is refused and CREATE DATABASE works), and returns its result with the columns by
+-- position: {fields = {names}, types = {type OIDs}, rows = {{value, ...}}, command = "INSERT 0 1",
+-- affected = n}. Duplicate column names are kept. For tools that print any result.
+function Conn:statement(sql)
+  if type(sql) ~= "string" then error("bad argument #1 to 'statement' (SQL string expected, got " .. type(sql) .. ")", 2) end
+  local results = run(self, sql, { n = 0 }, true)
+  local r = results[#results]
+  return { fields = r.fields, types = r.types, rows = r.rows, command = r.command, affected = r.affected }
 end
 
 --- The first row of a query, or nil.
