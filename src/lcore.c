@@ -15,6 +15,7 @@
 #include "lsocket.h"
 #include "lfile.h"
 #include "lpg.h"
+#include "ltls.h"
 #include "lrepl.h"
 #include "sha256.h"
 
@@ -308,6 +309,7 @@ int lb_open_core(lua_State *L) {
   lb_process_register(L, loop);  /* adds spawn and signal */
   lb_file_register(L);           /* adds write_private and file_mode */
   lb_pg_register(L, loop);       /* adds pg_connect */
+  lb_tls_register(L);            /* adds tls_server */
   lb_repl_register(L);           /* adds repl_open, repl_prompt, repl_feed, ... */
   lua_pushstring(L, LB_VERSION);
   lua_setfield(L, -2, "version");

@@ -1,6 +1,6 @@
 /*
-** lsocket.c: TCP listen/accept/connect/recv/send on non-blocking descriptors. recv and send use
-** read/write so the same object also serves a child process's pipes.
+** lsocket.c: TCP listen/accept/connect/recv/send on non-blocking descriptors, and connections to
+** Unix sockets. recv and send use read/write so the same object also serves a child process's pipes.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,7 +11,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "lsocket.h"
@@ -40,6 +42,10 @@ static lb_socket *check_open(lua_State *L, int i) {
 
 void lb_socket_push_fd(lua_State *L, int fd) {
   new_socket(L)->fd = fd;  /* new_socket raises before taking fd, so the caller still owns it then */
+}
+
+int lb_socket_fd_open(lua_State *L, int i) {
+  return ((lb_socket *)luaL_checkudata(L, i, SOCKET_MT))->fd;
 }
 
 int lb_socket_fd_arg(lua_State *L, int i) {
@@ -117,6 +123,38 @@ static int s_connect(lua_State *L) {
     s->fd = -1;
     return fail(L, e);
   }
+  return 1;
+}
+
+/* core.connect_unix(path) -> socket, connected or connecting (wait for "w", then connect_error) */
+static int s_connect_unix(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  luaL_argcheck(L, len > 0 && len < sizeof sa.sun_path, 1, "socket path too long");
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, path, len);
+  lb_socket *s = new_socket(L);
+  s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s->fd < 0) return fail(L, errno);
+  if (connect(s->fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
+    int e = errno;
+    close(s->fd);
+    s->fd = -1;
+    lua_pushnil(L);
+    lua_pushstring(L, strerror(e));  /* EAGAIN here is a full backlog, not "wait" */
+    return 2;
+  }
+  return 1;
+}
+
+/* socket:dup() -> another socket on the same connection (its own descriptor, closed separately) */
+static int s_dup(lua_State *L) {
+  lb_socket *orig = check_open(L, 1);
+  lb_socket *s = new_socket(L);
+  s->fd = fcntl(orig->fd, F_DUPFD_CLOEXEC, 0);
+  if (s->fd < 0) return fail(L, errno);
   return 1;
 }
 
@@ -226,7 +264,7 @@ static int s_tostring(lua_State *L) {
 
 static const luaL_Reg socket_methods[] = {
   {"accept", s_accept}, {"recv", s_recv}, {"send", s_send}, {"shutdown", s_shutdown},
-  {"port", s_port}, {"fd", s_fd}, {"close", s_close}, {"connect_error", s_connect_error},
+  {"port", s_port}, {"fd", s_fd}, {"close", s_close}, {"connect_error", s_connect_error}, {"dup", s_dup},
   {NULL, NULL}
 };
 
@@ -249,4 +287,6 @@ void lb_socket_register(lua_State *L, lb_loop *loop) {
   lua_setfield(L, -2, "listen");
   lua_pushcfunction(L, s_connect);
   lua_setfield(L, -2, "connect");
+  lua_pushcfunction(L, s_connect_unix);
+  lua_setfield(L, -2, "connect_unix");
 }

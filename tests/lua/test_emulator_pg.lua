@@ -1,4 +1,5 @@
--- The emulator's computes are real PostgreSQL servers: credentials log in with psql and expire,
+-- The emulator's computes are real PostgreSQL servers: credentials log in with psql (TLS, as
+-- sslmode=prefer negotiates it) and expire,
 -- branches copy their parent's data, disabled and suspended computes behave at the connection
 -- level, roles and databases exist in PostgreSQL, and a killed emulator loses nothing and leaves
 -- no server behind.
@@ -43,7 +44,7 @@ T.test("a project's primary endpoint is a PostgreSQL server that accepts generat
   T.ok(bad.code ~= 0 and bad.stderr:find("password authentication failed"), "a wrong token is refused: " .. bad.stderr)
 end)
 
-T.test("an expired token is refused by PostgreSQL itself", function()
+T.test("an expired token is refused at the endpoint", function()
   local ep = endpoint("projects/pgapp/branches/production/endpoints/primary")
   local tok = token_for(ep.name)
   T.eq(psql(ep, tok, "select 1").code, 0, "valid at first")
@@ -83,7 +84,7 @@ T.test("a read-only endpoint is a hot standby: the branch's rows, no writes, new
   T.eq(r.code, 0, "write to the primary (" .. r.stderr .. ")")
   local deadline, got = lb.now() + 10, nil
   repeat
-    -- A fresh credential each time: with credential_ttl = 6 the role's password turns over fast.
+    -- A fresh credential each time: with credential_ttl = 6 tokens expire fast.
     got = psql(ro, token_for(ro.name), "select count(*) from items")
     if got.stdout ~= "101\n" then lb.sleep(0.1) end
   until got.stdout == "101\n" or lb.now() > deadline

@@ -6,12 +6,8 @@ local M = {}
 
 local DEFAULT_DB = "databricks_postgres"
 
-local function is_loopback(host)
-  return host == "127.0.0.1" or host == "localhost" or host == "::1"
-end
-
--- Host, port and TLS mode for the endpoint: the service requires TLS on 5432; the emulator
--- (loopback) offers no TLS.
+-- Host, port and TLS mode for the endpoint: the service requires TLS on 5432, and so does the
+-- emulator's relay, so the settings are the same locally and live.
 local function address(ep)
   local hosts = type(ep.status) == "table" and ep.status.hosts
   local host = type(hosts) == "table" and hosts.host
@@ -19,7 +15,7 @@ local function address(ep)
     error("endpoint " .. tostring(ep.name) .. " has no host yet (state " ..
       tostring(type(ep.status) == "table" and ep.status.current_state) .. "): wait for its creation first", 3)
   end
-  return host, tostring(hosts.port or 5432), is_loopback(host) and "prefer" or "require"
+  return host, tostring(hosts.port or 5432), "require"
 end
 
 local function check_opts(fname, opts)

@@ -17,6 +17,9 @@ Options:
   --client-id ID       OAuth client id accepted by /oidc/v1/token (with --client-secret)
   --client-secret S    OAuth client secret
   --refresh-token R    accept R as the refresh token of a Databricks CLI login (client databricks-cli)
+  --token-file F, --client-secret-file F, --refresh-token-file F
+                       the same secrets read from a file (its first line), so that they are not
+                       on the command line, where any local user can read them (ps, /proc)
   --user EMAIL         the identity behind the personal access token (default emulator-user@example.com)
   --op-latency S       minimum seconds each long-running operation takes (default 0)
   --faults SPEC        inject faults: comma-separated KIND=RATE with KIND one of 429, 503, drop,
@@ -31,8 +34,17 @@ Options:
   --suspend-after S    suspend idle computes after S seconds whatever their suspend_timeout_duration
                        (for tests; the API's minimum is 60 s)
   --no-postgres        simulate computes instead of running PostgreSQL (fast; API shape only)
-  --pg-bindir DIR      where initdb and postgres are (default: pg_config --bindir, then
-                       /usr/lib/postgresql/*/bin)
+  --pg-bindir DIR      where initdb and postgres are (default: /usr/lib/postgresql/N/bin for the
+                       pg_version a project asks for when installed, else the newest installed)
+
+Environment (used when the option is not given; keeps the secret off the command line):
+  LAKEBASE_EMULATOR_TOKEN          as --token
+  LAKEBASE_EMULATOR_CLIENT_SECRET  as --client-secret
+  LAKEBASE_EMULATOR_REFRESH_TOKEN  as --refresh-token
+
+Computes accept TLS connections only (sslmode=require), logging in with a token from
+POST /api/2.0/postgres/credentials as the identity that minted it. The certificate is signed by a
+CA made at start; its file is printed ("postgres CA: FILE") for clients that verify it.
 ]]
 
 local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed"] = "seed",
@@ -41,8 +53,30 @@ local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed
 local STRINGS = { ["--data"] = "data", ["--token"] = "token", ["--client-id"] = "client_id",
   ["--client-secret"] = "client_secret", ["--refresh-token"] = "refresh_token", ["--user"] = "user", ["--faults"] = "faults", ["--pg-bindir"] = "pg_bindir" }
 
---- Parses emulator options from args[i..]; returns opts, or nil and a message.
-function M.parse(args, i)
+-- Secrets that may also come from a file or the environment: option -> {key, file option, variable}.
+local SECRETS = {
+  { key = "token", file = "--token-file", env = "LAKEBASE_EMULATOR_TOKEN" },
+  { key = "client_secret", file = "--client-secret-file", env = "LAKEBASE_EMULATOR_CLIENT_SECRET" },
+  { key = "refresh_token", file = "--refresh-token-file", env = "LAKEBASE_EMULATOR_REFRESH_TOKEN" },
+}
+local SECRET_FILES = {}
+for _, s in ipairs(SECRETS) do SECRET_FILES[s.file] = s end
+
+-- The first line of `path`, or nil and a message.
+local function read_secret(option, path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, "option '" .. option .. "': cannot read " .. tostring(err) end
+  local line = f:read("l")
+  f:close()
+  line = line and line:match("^%s*(.-)%s*$")
+  if not line or line == "" then return nil, "option '" .. option .. "': " .. path .. " is empty" end
+  return line
+end
+
+--- Parses emulator options from args[i..]; returns opts, or nil and a message. Secrets not given
+-- as options come from their files, else from the environment (`getenv`, default os.getenv).
+function M.parse(args, i, getenv)
+  getenv = getenv or os.getenv
   local opts = {}
   i = i or 1
   while args[i] do
@@ -65,12 +99,22 @@ function M.parse(args, i)
       local v = take()
       if v == nil or v == "" then return nil, "option '" .. key .. "' needs a value" end
       opts[STRINGS[key]] = v
+    elseif SECRET_FILES[key] then
+      local v = take()
+      if v == nil or v == "" then return nil, "option '" .. key .. "' needs a file name" end
+      local secret, err = read_secret(key, v)
+      if not secret then return nil, err end
+      opts[SECRET_FILES[key].key] = secret
     elseif key == "--no-postgres" then
       opts.postgres = false
     else
       return nil, "unknown emulator option '" .. a .. "'"
     end
     i = i + 1
+  end
+  for _, sec in ipairs(SECRETS) do
+    local v = getenv(sec.env)
+    if opts[sec.key] == nil and v and v ~= "" then opts[sec.key] = v end
   end
   if (opts.client_id == nil) ~= (opts.client_secret == nil) then
     return nil, "--client-id and --client-secret go together"
@@ -91,6 +135,7 @@ function M.run(opts)
   local emu = emulator.start(opts)
   io.stdout:write("lakebase emulator listening on ", emu.url, "\n")
   io.stdout:write("token: ", emu.token, "\n")
+  if emu.ca_file then io.stdout:write("postgres CA: ", emu.ca_file, "\n") end
   io.stdout:flush()
   local ok, err = pcall(function()
     while true do sched.sleep(3600) end

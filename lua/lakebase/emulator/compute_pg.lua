@@ -1,41 +1,76 @@
 --- Computes that are real PostgreSQL servers. A branch is a data directory; its read-write
--- endpoint is a postgres process serving that directory on a free loopback port (TCP, password
--- auth) and on a private Unix socket (trust, for the emulator's own administration). Branching
--- copies the parent's data: with pg_basebackup from its running server (consistent while it
--- runs), or a file copy when it is stopped. Servers run as children of the emulator with the
--- parent-death signal set, so they never outlive it.
+-- endpoint is a postgres process serving that directory on a private Unix socket only (trust: the
+-- emulator's own administration, and clients the endpoint's relay has logged in with a token; see
+-- proxy.lua). Branching copies the parent's data: with pg_basebackup from its running server
+-- (consistent while it runs), or a file copy when it is stopped. Servers run as children of the
+-- emulator with the parent-death signal set, so they never outlive it. Child processes get a
+-- minimal environment and no secret on their command line.
 local sched = require "lakebase.runtime.sched"
 local net = require "lakebase.runtime.net"
 local log = require "lakebase.base.log"
 local validate = require "lakebase.api.validate"
-local q = require "lakebase.emulator.pgsql"
+local admin = require "lakebase.emulator.pgadmin"
 local proxy_mod = require "lakebase.emulator.proxy"
 
 local M = {}
 
-local SUPERUSER_ROLE = "databricks_superuser"
-local DEFAULT_DB = "databricks_postgres"
+local child = require "lakebase.emulator.child"
+local exec, child_env = child.exec, child.env
 
-local function exec(argv, what)
-  local r = require("lakebase.runtime.process").exec(argv)
-  if r.code ~= 0 then
-    error(string.format("%s failed (exit %s): %s", what, tostring(r.code or r.signal), (r.stderr or ""):sub(-400)), 0)
+-- The installed PostgreSQL servers: major version -> bin directory (Debian's layout), and the newest.
+local function installed_servers()
+  local dirs, newest = {}, nil
+  for v = 40, 9, -1 do
+    local dir = "/usr/lib/postgresql/" .. v .. "/bin"
+    local f = io.open(dir .. "/initdb")
+    if f then
+      f:close()
+      dirs[v] = dir
+      newest = newest or v
+    end
   end
-  return r
+  return dirs, newest
 end
 
-local function find_bindir(opts)
-  if opts.pg_bindir then return opts.pg_bindir end
-  local ok, r = pcall(require("lakebase.runtime.process").exec, { "pg_config", "--bindir" })
-  local dir = ok and r.code == 0 and r.stdout:match("^%s*(.-)%s*$")
-  local f = dir and io.open(dir .. "/initdb")
-  if f then f:close() return dir end
-  for _, v in ipairs { "17", "16", "15", "14", "13" } do
-    local d = "/usr/lib/postgresql/" .. v .. "/bin"
-    local f = io.open(d .. "/initdb")
-    if f then f:close() return d end
+-- Where the server programs are: per major version when they are installed side by side, or the
+-- one directory --pg-bindir names (or pg_config finds).
+local function server_programs(opts)
+  local dirs, newest = installed_servers()
+  local fixed = opts.pg_bindir
+  if not fixed and not newest then
+    local ok, r = pcall(exec, { "pg_config", "--bindir" }, "pg_config")
+    local dir = ok and r.stdout:match("^%s*(.-)%s*$")
+    local f = dir and io.open(dir .. "/initdb")
+    if f then f:close() fixed = dir end
   end
-  error("cannot find PostgreSQL's initdb: install the postgresql package or pass --pg-bindir DIR", 0)
+  if not fixed and not newest then
+    error("cannot find PostgreSQL's initdb: install the postgresql package or pass --pg-bindir DIR", 0)
+  end
+  local warned = {}
+  local P = {}
+  --- The bin directory for a new branch of PostgreSQL `version` (a string or number; nil: the
+  -- newest). The service's version is reported as requested; the emulator serves what it has and
+  -- says so once.
+  function P.for_version(version)
+    if fixed then return fixed end
+    local v = tonumber(version)
+    if v and dirs[v] then return dirs[v] end
+    if v and not warned[v] then
+      warned[v] = true
+      log.warn("emulator: PostgreSQL %d is not installed here; serving PostgreSQL %d instead " ..
+        "(the API still reports pg_version %d)", v, newest, v)
+    end
+    return dirs[newest]
+  end
+  --- The bin directory for an existing data directory (by its PG_VERSION).
+  function P.for_dir(dir)
+    if fixed then return fixed end
+    local f = io.open(dir .. "/PG_VERSION")
+    local v = f and tonumber(f:read("l"))
+    if f then f:close() end
+    return dirs[v] or dirs[newest]
+  end
+  return P
 end
 
 local function free_port()
@@ -59,8 +94,8 @@ local function server_user()
   local status = read_file("/proc/self/status") or ""
   local euid = status:match("\nUid:%s+%d+%s+(%d+)")
   if euid ~= "0" then return nil end
-  local ok, r = pcall(require("lakebase.runtime.process").exec, { "id", "-u", "postgres" })
-  if not ok or r.code ~= 0 then
+  local ok = pcall(exec, { "id", "-u", "postgres" }, "id")
+  if not ok then
     error("the emulator runs as root, and PostgreSQL refuses to run as root: create a 'postgres' user " ..
       "(Debian's postgresql package does) or run the emulator as an ordinary user", 0)
   end
@@ -75,8 +110,7 @@ local function prepare_dirs(root, sockdir, user)
   exec({ "chgrp", user, root }, "chgrp")
   exec({ "chmod", "0710", root }, "chmod")
   exec({ "chown", user .. ":", root .. "/pg", sockdir }, "chown")
-  local r = require("lakebase.runtime.process").exec { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user }
-  if r.code ~= 0 then
+  if not pcall(exec, { "test", "-w", root .. "/pg", "-a", "-w", sockdir, user = user }, "test") then
     error(string.format("PostgreSQL runs as user '%s' (the emulator runs as root) and cannot reach %s/pg: " ..
       "make the directories above it searchable (chmod o+x) or choose another data directory", user, root), 0)
   end
@@ -84,12 +118,16 @@ end
 
 function M.new(E)
   local opts = E.opts
-  local bindir = find_bindir(opts)
+  local programs = server_programs(opts)
   -- Absolute, since the server programs run in their own working directory.
   local root = exec({ "realpath", "--", opts.data or E.tmpdir }, "realpath").stdout:match("^(.-)%s*$")
   local sockdir = E.sockdir
   local user = server_user()
   prepare_dirs(root, sockdir, user)
+  -- The relays' certificate; its CA file is what clients that verify trust.
+  local tls_files = require("lakebase.emulator.certs").ensure((opts.data or E.tmpdir) .. "/tls", exec)
+  local tls_context = require("lakebase.core").tls_server(tls_files.cert_file, tls_files.key_file)
+  E.ca_file = tls_files.ca_file
   -- Runs a PostgreSQL server program (initdb, pg_ctl, pg_basebackup) as the server user.
   local function pg_exec(argv, what)
     argv.user, argv.cwd = user, root .. "/pg"
@@ -122,21 +160,21 @@ function M.new(E)
     return ports[dir]
   end
 
-  local function psql(port, sql, db)
-    return exec({ bindir .. "/psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", sockdir, "-p",
-      tostring(port), "-U", "postgres", "-d", db or DEFAULT_DB, "-c", sql }, "psql").stdout:match("^%s*(.-)%s*$")
-  end
+  local function sockpath(port) return sockdir .. "/.s.PGSQL." .. port end
+  -- A connection for administration to database `db` of the server on `port`.
+  local function connect(port, db) return admin.connect(sockdir, port, db) end
 
   -- Starts postgres on `dir`; waits until it accepts connections. Returns the server.
   local function start_server(dir, port, key, extra)
-    local argv = { bindir .. "/postgres", "-D", dir, "-p", tostring(port),
-      "-k", sockdir, "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=on",
+    -- No TCP: clients come through the endpoint's relay, which has checked their token.
+    local argv = { programs.for_dir(dir) .. "/postgres", "-D", dir, "-p", tostring(port),
+      "-k", sockdir, "-c", "listen_addresses=", "-c", "logging_collector=on",
       "-c", "log_directory=log", "-c", "unix_socket_permissions=0700",
       -- Many branches may copy one server at once: each base backup takes two WAL senders and
       -- needs the WAL it started from to stay.
       "-c", "max_wal_senders=64", "-c", "max_replication_slots=64", "-c", "wal_keep_size=256MB",
       stdin = "null", stdout = "null", stderr = "null", new_group = true, pdeathsig = "INT", user = user,
-      cwd = root .. "/pg" }
+      cwd = root .. "/pg", env = child_env() }
     for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
     local proc = require("lakebase.runtime.process").spawn(argv)
     local srv = { proc = proc, port = port, datadir = dir, started_at = require("lakebase.core").now() }
@@ -171,7 +209,7 @@ function M.new(E)
   end
 
   local function stop_server(srv)
-    -- Administrative SQL in flight finishes first (bounded: psql calls are short).
+    -- Administrative SQL in flight finishes first (bounded: those statements are short).
     local deadline = require("lakebase.core").now() + 30
     while (srv.busy or 0) > 0 and require("lakebase.core").now() < deadline do sched.sleep(0.05) end
     if srv.proc:status() == "running" then
@@ -212,17 +250,19 @@ function M.new(E)
     end)
   end
 
-  function c.init_branch(branch)
+  --- A new project's first branch: a fresh cluster of PostgreSQL `pg_version` (the installed one
+  -- when that version is not), with the service's built-in roles and database; opts.owner (the
+  -- creator's identity) gets the project owner's role.
+  function c.init_branch(branch, pg_version, init_opts)
     local dir = datadir(branch)
-    if read_file(dir .. "/PG_VERSION") then return end  -- already there (a re-run after restart)
-    exec({ "rm", "-rf", dir }, "cleaning " .. dir)
-    pg_exec({ bindir .. "/initdb", "-D", dir, "-U", "postgres", "-E", "UTF8", "--locale=C",
-      "--auth-local=trust", "--auth-host=scram-sha-256", "-N" }, "initdb")
+    if not read_file(dir .. "/PG_VERSION") then
+      exec({ "rm", "-rf", dir }, "cleaning " .. dir)
+      pg_exec({ programs.for_version(pg_version) .. "/initdb", "-D", dir, "-U", "postgres", "-E", "UTF8", "--locale=C",
+        "--auth-local=trust", "--auth-host=reject", "-N" }, "initdb")
+    end
+    -- Also when re-run after a restart: a cut-short set-up is completed.
     with_server(branch, function(port)
-      psql(port, "CREATE DATABASE " .. q.ident(DEFAULT_DB), "postgres")
-      psql(port, "CREATE ROLE " .. q.ident(SUPERUSER_ROLE) .. " NOLOGIN CREATEDB CREATEROLE; " ..
-        "ALTER DATABASE " .. q.ident(DEFAULT_DB) .. " OWNER TO " .. q.ident(SUPERUSER_ROLE) .. "; " ..
-        "ALTER SCHEMA public OWNER TO " .. q.ident(SUPERUSER_ROLE))
+      admin.setup_branch(function(db) return connect(port, db) end, (init_opts or {}).owner)
     end)
   end
 
@@ -234,7 +274,7 @@ function M.new(E)
     -- A running server is copied consistently with a base backup (and kept running meanwhile);
     -- a stopped one as files, under its lock so that nothing starts it during the copy.
     local function backup(port)
-      pg_exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
+      pg_exec({ programs.for_dir(from) .. "/pg_basebackup", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
         "-D", dir, "-X", "stream", "-c", "fast", "--no-sync" }, "pg_basebackup")
     end
     if use_running(from, backup) then return end
@@ -255,7 +295,7 @@ function M.new(E)
     if read_file(dir .. "/PG_VERSION") then return end
     exec({ "rm", "-rf", dir }, "cleaning " .. dir)
     with_server(branch, function(port)
-      pg_exec({ bindir .. "/pg_basebackup", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
+      pg_exec({ programs.for_dir(datadir(branch)) .. "/pg_basebackup", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
         "-D", dir, "-X", "stream", "-c", "fast", "--no-sync", "-R" }, "pg_basebackup")
     end)
   end
@@ -265,9 +305,14 @@ function M.new(E)
   local function catch_up(ep, port)
     local branch = E.store:get(ep.parent, true)
     with_server(branch, function(primary)
-      local lsn = psql(primary, "SELECT pg_current_wal_lsn()", "postgres")
+      local lsn
+      do
+        local conn <close> = connect(primary, "postgres")
+        lsn = conn:query_one("SELECT pg_current_wal_lsn()::text AS lsn").lsn
+      end
+      local conn <close> = connect(port, "postgres")
       local deadline = require("lakebase.core").now() + 30
-      while psql(port, "SELECT pg_last_wal_replay_lsn() >= " .. q.literal(lsn) .. "::pg_lsn", "postgres") ~= "t" do
+      while not conn:query_one("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", lsn).ok do
         if require("lakebase.core").now() > deadline then
           error("read replica " .. ep.name .. " did not catch up with its branch within 30 s", 0)
         end
@@ -319,16 +364,33 @@ function M.new(E)
     return srv
   end
 
-  function c.start_endpoint(ep)
-    if not proxies[ep.name] then
-      local function backend()
+  -- What the endpoint's relay needs: the TLS context, the token check (any unexpired token minted
+  -- by that identity for the endpoint's branch; never the bootstrap superuser), and the server.
+  local function relay_handlers(ep)
+    return {
+      tls = tls_context,
+      authenticate = function(user, password)
+        local cur = E.store:get(ep.name)
+        return cur ~= nil and user ~= "postgres" and E.check_token(password, user, cur.parent)
+      end,
+      backend = function()
         local cur = E.store:get(ep.name)
         if not cur then return nil, "endpoint deleted" end
         if cur.spec.disabled then return nil, "endpoint disabled" end
-        return ensure_server(cur).port
-      end
-      local ok, p = pcall(proxy_mod.start, ep.runtime.port or 0, backend)
-      if not ok then p = proxy_mod.start(0, backend) end  -- the old port was taken meanwhile
+        return sockpath(ensure_server(cur).port)
+      end,
+      cancel_target = function()
+        local srv = servers[ep.name]
+        return srv and srv.ready and sockpath(srv.port) or nil
+      end,
+    }
+  end
+
+  function c.start_endpoint(ep)
+    if not proxies[ep.name] then
+      local h = relay_handlers(ep)
+      local ok, p = pcall(proxy_mod.start, ep.runtime.port or 0, h)
+      if not ok then p = proxy_mod.start(0, h) end  -- the old port was taken meanwhile
       proxies[ep.name] = p
     end
     ep.runtime.port = proxies[ep.name].port
@@ -377,74 +439,46 @@ function M.new(E)
     end
   end)
 
-  local function role_sql(name, spec)
-    local attrs = spec.attributes or {}
-    local login = (spec.auth_method == "NO_LOGIN") and "NOLOGIN" or "LOGIN"
-    local parts = { login, attrs.createdb and "CREATEDB" or "NOCREATEDB", attrs.createrole and "CREATEROLE" or "NOCREATEROLE",
-      attrs.bypassrls and "BYPASSRLS" or "NOBYPASSRLS" }
-    return table.concat(parts, " ")
+  -- Runs fn(conn) on database `db` (default databricks_postgres) of the branch's server.
+  local function on_branch(branch, fn, db)
+    with_server(branch, function(port)
+      local conn <close> = connect(port, db)
+      fn(conn)
+    end)
   end
 
-  local function ensure_role(port, name, attrs)
-    psql(port, "DO $lb$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " .. q.literal(name) ..
-      ") THEN CREATE ROLE " .. q.ident(name) .. "; END IF; END $lb$; ALTER ROLE " .. q.ident(name) .. " " .. attrs)
-  end
-
+  --- A role record made real (see pgadmin.apply_role).
   function c.apply_role(branch, role)
+    on_branch(branch, function(conn) admin.apply_role(conn, role.spec) end)
+  end
+
+  --- Drops the role; `reassign_to` (another role's postgres_role, or nil) gets what it owns.
+  function c.drop_role(branch, role, reassign_to)
     with_server(branch, function(port)
-      ensure_role(port, role.spec.postgres_role, role_sql(role.spec.postgres_role, role.spec))
-      local member = false
-      for _, m in ipairs(role.spec.membership_roles or {}) do
-        if m == "DATABRICKS_SUPERUSER" then member = true end
-      end
-      psql(port, (member and "GRANT " or "REVOKE ") .. q.ident(SUPERUSER_ROLE) .. (member and " TO " or " FROM ") ..
-        q.ident(role.spec.postgres_role))
+      admin.drop_role(function(db) return connect(port, db) end, role.spec.postgres_role, reassign_to)
     end)
   end
 
-  function c.drop_role(branch, role)
-    with_server(branch, function(port)
-      psql(port, "DROP ROLE IF EXISTS " .. q.ident(role.spec.postgres_role))
-    end)
+  -- The owner of a database record: spec.role is a role resource name (or, from older state, a
+  -- PostgreSQL role name).
+  local function owner_of(db)
+    local name = db.spec.role
+    if not name then return nil end
+    local rec = E.store:get(name)
+    if rec and rec.kind == "role" then return rec.spec.postgres_role end
+    if not name:find("/", 1, true) then return name end
+    error("role " .. name .. " (the owner of database " .. tostring(db.spec.postgres_database) .. ") does not exist", 0)
   end
 
-  function c.apply_database(branch, db)
-    with_server(branch, function(port)
-      local exists = exec({ bindir .. "/psql", "-X", "-q", "-t", "-A", "-h", sockdir, "-p", tostring(port), "-U", "postgres",
-        "-d", "postgres", "-c", "SELECT 1 FROM pg_database WHERE datname = " .. q.literal(db.spec.postgres_database) }, "psql")
-      if not exists.stdout:match("1") then
-        psql(port, "CREATE DATABASE " .. q.ident(db.spec.postgres_database), "postgres")
-      end
-      if db.spec.role then
-        local owner = db.spec.role
-        local rec = E.store:get(db.spec.role)
-        if rec and rec.kind == "role" then owner = rec.spec.postgres_role end
-        psql(port, "ALTER DATABASE " .. q.ident(db.spec.postgres_database) .. " OWNER TO " .. q.ident(owner), "postgres")
-      end
-    end)
+  --- A database record made real; a changed postgres_database (previous_spec) renames it.
+  function c.apply_database(branch, db, previous_spec)
+    on_branch(branch, function(conn)
+      admin.apply_database(conn, db.spec.postgres_database, owner_of(db), previous_spec and previous_spec.postgres_database)
+    end, "postgres")
   end
 
   function c.drop_database(branch, db)
-    with_server(branch, function(port)
-      psql(port, "DROP DATABASE IF EXISTS " .. q.ident(db.spec.postgres_database) .. " WITH (FORCE)", "postgres")
-    end)
-  end
-
-  --- The caller's token becomes its role's password until the token expires.
-  function c.set_password(ep, identity, token, expires)
-    local branch = E.store:get(ep.parent, true)
-    with_server(branch, function(port)
-      ensure_role(port, identity, "LOGIN PASSWORD " .. q.literal(token) .. " VALID UNTIL " ..
-        q.literal(validate.format_time(expires)))
-      psql(port, "GRANT " .. q.ident(SUPERUSER_ROLE) .. " TO " .. q.ident(identity))
-    end)
-    local srv = servers[ep.name]
-    if is_replica(ep) and srv and srv.ready then
-      srv.busy = (srv.busy or 0) + 1  -- not suspended meanwhile
-      local ok, err = pcall(catch_up, ep, srv.port)
-      srv.busy = srv.busy - 1
-      if not ok then error(err, 0) end
-    end
+    on_branch(branch, function(conn) admin.drop_database(conn, db.spec.postgres_database) end, "postgres")
   end
 
   --- After a restart: stop servers a killed emulator left behind, start the active endpoints again.
@@ -455,7 +489,7 @@ function M.new(E)
       local pid = pidfile and tonumber(pidfile:match("^(%d+)"))
       if pid and read_file("/proc/" .. pid .. "/cmdline") then
         log.debug("emulator: stopping orphaned postgres %d on %s", pid, dir)
-        pg_exec({ bindir .. "/pg_ctl", "stop", "-D", dir, "-m", "fast", "-w" }, "pg_ctl stop")
+        pg_exec({ programs.for_dir(dir) .. "/pg_ctl", "stop", "-D", dir, "-m", "fast", "-w" }, "pg_ctl stop")
       end
     end
     for _, rec in pairs(E.store.resources) do

@@ -5,20 +5,20 @@ local M = {}
 function M.new()
   local next_port = 40000
   local c = {}
-  function c.init_branch() end
-  function c.copy_branch() end
+  -- The same functions as compute_pg's, doing nothing:
+  function c.init_branch(_branch, _pg_version, _opts) end
+  function c.copy_branch(_src, _branch) end
   function c.start_endpoint(ep)
     if not ep.runtime.port then
       next_port = next_port + 1
       ep.runtime.port = next_port
     end
   end
-  function c.stop_endpoint() end
-  function c.apply_role() end
-  function c.drop_role() end
-  function c.apply_database() end
-  function c.drop_database() end
-  function c.set_password() end
+  function c.stop_endpoint(_ep, _remove) end
+  function c.apply_role(_branch, _role) end
+  function c.drop_role(_branch, _role, _reassign_to) end
+  function c.apply_database(_branch, _db, _previous_spec) end
+  function c.drop_database(_branch, _db) end
   function c.shutdown() end
   function c.resume() end
   return c

@@ -16,6 +16,8 @@ local api = require "lakebase.emulator.api"
 local operations = require "lakebase.emulator.operations"
 local faults = require "lakebase.emulator.faults"
 local store_mod = require "lakebase.emulator.store"
+local credentials = require "lakebase.emulator.credentials"
+local child = require "lakebase.emulator.child"
 
 local M = {}
 
@@ -134,7 +136,7 @@ end
 --- Starts the emulator. opts: port (0 = free port), data (directory, nil = memory only), token,
 -- client_id, client_secret, user, op_latency, faults (string), seed, slow_seconds, retry_after,
 -- credential_ttl, oauth_ttl, postgres (false: simulated computes), pg_bindir.
--- Returns the emulator: .url, .port, .token, :stop().
+-- Returns the emulator: .url, .port, .token, .ca_file, :stop().
 function M.start(opts)
   opts = opts or {}
   local E = { opts = opts, oauth_tokens = {}, requests = 0, clock = os.time }
@@ -143,6 +145,7 @@ function M.start(opts)
   opts.pg_host = opts.pg_host or "127.0.0.1"
   redact.register(opts.token)
   redact.register(opts.client_secret)
+  redact.register(opts.refresh_token)
   E.faults = faults.new(faults.parse(opts.faults), opts.seed)
   local seed = opts.seed or math.floor(core.now() * 1000)
   local rng_state = seed * 6364136223846793005 + 1442695040888963407
@@ -157,11 +160,7 @@ function M.start(opts)
     t.on_finish[#t.on_finish + 1] = function() E.tasks[t] = nil end
     return t
   end
-  local function run(argv)
-    local r = require("lakebase.runtime.process").exec(argv)
-    if r.code ~= 0 then error(argv[1] .. " failed: " .. r.stderr, 0) end
-    return r.stdout:match("^%s*(.-)%s*$")
-  end
+  local function run(argv) return child.exec(argv).stdout:match("^%s*(.-)%s*$") end
   if opts.data then
     run { "mkdir", "-p", "-m", "0700", opts.data }
   end
@@ -186,21 +185,16 @@ function M.start(opts)
         and E.faults.roll("lag")
     end
   end
-  function E.credentials(ep, identity, requested_ttl)
-    -- A role has one password per branch (its endpoints share the data), so tokens are minted
-    -- per branch and identity, and reused while they have time left.
-    local key = ep.parent .. "|" .. identity
-    local t = E.store.tokens[key]
-    local ttl = requested_ttl or opts.credential_ttl or 3600
-    if requested_ttl or not t or t.expires - E.clock() < math.min(600, ttl / 2) then
-      t = { token = "lbpg_" .. random_hex(24), expires = E.clock() + ttl }
-      E.compute.set_password(ep, identity, t.token, t.expires)
-      E.store.tokens[key] = t
-      E.store:save()
-    end
-    redact.register(t.token)
-    return t
+  --- A new database credential for `identity` on endpoint `ep`'s branch: {token=, expires=}, valid
+  -- for ttl_seconds (default --credential-ttl, else 3600) whatever is minted later.
+  function E.credentials(ep, identity, ttl_seconds)
+    return credentials.mint(E, ep, identity, ttl_seconds)
   end
+  --- True when `token` is an unexpired credential of `user` for `branch` (a resource name).
+  function E.check_token(token, user, branch)
+    return credentials.check(E, token, user, branch)
+  end
+  credentials.prune(E)
 
   local server = httpd.serve { host = "127.0.0.1", port = opts.port or 0, handler = function(req)
     return handle(E, req)
@@ -218,7 +212,8 @@ function M.start(opts)
     end
   end)
 
-  local emu = { url = E.url, port = E.port, token = opts.token, engine = E }
+  -- ca_file: the certificate authority of the computes' TLS certificate (nil without PostgreSQL).
+  local emu = { url = E.url, port = E.port, token = opts.token, engine = E, ca_file = E.ca_file }
   --- Stops serving, cancels running operations (they finish on the next start) and stops every
   -- PostgreSQL server this emulator started.
   function emu:stop()
@@ -230,7 +225,7 @@ function M.start(opts)
     E.compute.shutdown()
     E.store:flush()
     for _, dir in ipairs { E.tmpdir, E.sockdir } do
-      pcall(require("lakebase.runtime.process").exec, { "rm", "-rf", dir })
+      pcall(child.exec, { "rm", "-rf", dir })
     end
   end
   log.debug("emulator listening on %s", E.url)

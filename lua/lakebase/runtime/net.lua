@@ -114,6 +114,10 @@ end
 Conn.__close = Conn.close
 function Conn:__tostring() return "lakebase.net.Conn(" .. tostring(self.peer) .. ")" end
 
+-- For connections of other kinds (runtime/duplex.lua) that share its reads and errors.
+M.Conn = Conn
+M.neterror = neterror
+
 local Server = {}
 Server.__index = Server
 Server.__name = "lakebase.net.Server"
