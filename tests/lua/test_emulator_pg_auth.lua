@@ -56,15 +56,6 @@ local function psql(ep, user, token, sql, env_extra)
   return lb.exec { "psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql, env = env }
 end
 
--- The branch's read-write endpoint: its implicit `primary`, or one made for the test.
-local function branch_endpoint(branch)
-  local status = pat:call("GET", P .. branch .. "/endpoints/primary")
-  if status == 404 then
-    pat:run("POST", P .. branch .. "/endpoints?endpoint_id=primary", { spec = { endpoint_type = "ENDPOINT_TYPE_READ_WRITE" } })
-  end
-  return endpoint(branch .. "/endpoints/primary")
-end
-
 pat:run("POST", P .. "projects?project_id=auth", { spec = {} })
 local PRIMARY = "projects/auth/branches/production/endpoints/primary"
 
@@ -98,7 +89,7 @@ end)
 
 T.test("a token is valid on its branch's endpoints only (read replicas included)", function()
   pat:run("POST", P .. "projects/auth/branches?branch_id=other", { spec = { ttl = "3600s" } })
-  local other = branch_endpoint("projects/auth/branches/other")
+  local other = endpoint("projects/auth/branches/other/endpoints/primary")  -- every branch has one
   pat:run("POST", P .. "projects/auth/branches/production/endpoints?endpoint_id=reader",
     { spec = { endpoint_type = "ENDPOINT_TYPE_READ_ONLY" } })
   local reader = endpoint("projects/auth/branches/production/endpoints/reader")
@@ -131,6 +122,82 @@ T.test("TLS is required: plain text is refused, sslmode=require and verify-full 
   local wrong = require("lakebase.emulator.certs").ensure(data .. "/other-ca", function(argv) argv.check = true return lb.exec(argv) end).ca_file
   T.raises(function() connect(ep, USER, tok, { sslmode = "verify-full", sslrootcert = wrong }) end,
     "certificate verify failed", "another CA does not vouch for it")
+end)
+
+T.test("large transfers both ways through the TLS relay, several at once", function()
+  local ep = endpoint(PRIMARY)
+  local tok = mint(pat, ep.name)
+  local big = string.rep("0123456789abcdef", 1 << 20)  -- 16 MiB up
+  local row, total = lb.all {
+    function()
+      local c <close> = connect(ep, USER, tok)
+      return c:query_one("SELECT length($1) AS n, md5($1) AS h", big)
+    end,
+    function()
+      local c <close> = connect(ep, USER, tok)
+      local rows = c:query("SELECT g, repeat(md5(g::text), 64) AS s FROM generate_series(1, 16384) g")  -- 32 MiB down
+      local total = 0
+      for _, r in ipairs(rows) do total = total + #r.s end
+      return total
+    end,
+  }
+  T.eq(row.n, #big, "16 MiB parameter arrived whole")
+  T.eq(row.h, lb.exec { "md5sum", stdin = big }.stdout:match("^(%x+)"), "and intact")
+  T.eq(total, 16384 * 2048, "32 MiB result arrived whole")
+end)
+
+T.test("malformed or abusive starts are refused and the endpoint keeps serving", function()
+  local ep = endpoint(PRIMARY)
+  local host, port = ep.status.hosts.host, ep.status.hosts.port
+  local SSL = string.pack(">I4I4", 8, 80877103)
+  local function exchange(bytes, after_s)
+    local conn <close> = lb.net.connect(host, port)
+    conn:send(bytes)
+    if after_s then
+      T.eq(conn:read_exactly(1), "S", "SSLRequest answered")
+      conn:send(after_s)
+    end
+    local got = {}
+    lb.timeout(10, function()
+      while true do  -- to end of file, or a reset (the relay closed with our bytes unread)
+        local ok, data = pcall(conn.receive, conn)
+        if not ok or not data then break end
+        got[#got + 1] = data
+      end
+    end)
+    return table.concat(got)
+  end
+  T.eq(exchange(SSL, "GET / HTTP/1.0\r\n\r\n"), "", "not TLS after 'S': closed")
+  -- Bytes sent in clear together with the SSLRequest are never taken as part of the TLS stream
+  -- (CVE-2021-23214): the connection is closed.
+  T.eq(exchange(SSL .. string.pack(">I4I4", 9, 196608) .. "x"), "S", "data after SSLRequest in clear: closed")
+  T.eq(exchange(string.pack(">I4I4", 4, 0)), "", "a length under 8: closed")
+  T.eq(exchange(string.pack(">I4I4", 100000, 196608)), "", "a length over 10000: closed")
+  local reply = exchange(string.pack(">I4I4", 8, 0x00020000))
+  T.ok(reply:find("unsupported frontend protocol 2.0", 1, true), "protocol 2: " .. reply)
+  local proxy = require "lakebase.emulator.proxy"
+  local saved = proxy.STARTUP_TIMEOUT
+  proxy.STARTUP_TIMEOUT = 1
+  local t0 = lb.now()
+  local ok, idle = pcall(exchange, "")
+  proxy.STARTUP_TIMEOUT = saved
+  T.ok(ok and idle == "" and lb.now() - t0 < 5, "a silent client is dropped after the start-up timeout")
+  local c <close> = connect(ep, USER, mint(pat, ep.name))
+  T.eq(c:query_one("SELECT 1 AS x").x, 1, "still serving")
+end)
+
+T.test("a cancel request (sent in clear, as libpq sends it) reaches the backend", function()
+  local ep = endpoint(PRIMARY)
+  local proc = lb.process.spawn { "psql", "-X", "-q", "-c", "select pg_sleep(30)", stdout = "pipe", stderr = "pipe",
+    env = { PGHOST = ep.status.hosts.host, PGPORT = tostring(ep.status.hosts.port), PGUSER = USER,
+      PGPASSWORD = mint(pat, ep.name), PGDATABASE = "databricks_postgres", PGSSLMODE = "require", PATH = os.getenv("PATH") } }
+  lb.sleep(1.5)
+  local t0 = lb.now()
+  proc:kill("INT")  -- psql sends a CancelRequest on SIGINT
+  local stderr = lb.timeout(10, function() return proc:read_all("stderr") end)
+  local code = proc:wait()
+  T.ok(lb.now() - t0 < 5, "psql ended soon after the cancel")
+  T.ok(code ~= 0 and stderr:find("canceling statement due to user request", 1, true), "cancelled by the server: " .. stderr)
 end)
 
 T.test("an identity without a role cannot log in; a SERVICE_PRINCIPAL role record lets it", function()
@@ -192,30 +259,36 @@ end)
 T.test("a database is renamed when its postgres_database changes; a role drop reassigns what it owns", function()
   local E = emu.engine
   local branch = E.store:get("projects/auth/branches/production")
+  local DBS = P .. "projects/auth/branches/production/databases/"
   pat:run("POST", P .. "projects/auth/branches/production/databases?database_id=sales",
     { spec = { postgres_database = "sales", role = "projects/auth/branches/production/roles/robot" } })
   local c <close> = connect(endpoint(PRIMARY), USER, mint(pat, PRIMARY))
   T.eq(c:query_one("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = 'sales'").o, SP_ID,
     "the owner is the role record's postgres_role")
-  local rec = E.store:get("projects/auth/branches/production/databases/sales")
-  local renamed = { spec = { postgres_database = "revenue", role = rec.spec.role } }
-  E.compute.apply_database(branch, renamed, rec.spec)
-  E.compute.apply_database(branch, renamed, rec.spec)  -- re-run after a restart: nothing more to do
-  T.eq(c:query_one("SELECT string_agg(datname, ',' ORDER BY datname) AS n FROM pg_database WHERE datname IN ('sales', 'revenue')").n,
-    "revenue", "renamed, not copied")
+  local before = lakebase.json.decode(lakebase.json.encode(E.store:get("projects/auth/branches/production/databases/sales").spec))
+  pat:run("PATCH", DBS .. "sales?update_mask=spec.postgres_database", { spec = { postgres_database = "revenue" } })
+  local names = "SELECT string_agg(datname, ',' ORDER BY datname) AS n FROM pg_database WHERE datname IN ('sales', 'revenue')"
+  T.eq(c:query_one(names).n, "revenue", "renamed, not copied")
+  E.compute.apply_database(branch, E.store:get("projects/auth/branches/production/databases/sales"), before)
+  T.eq(c:query_one(names).n, "revenue", "re-running the rename (after a restart) changes nothing")
 
   local sp_conn <close> = connect(endpoint(PRIMARY), SP_ID, mint(sp, PRIMARY))
   sp_conn:exec("CREATE TABLE robot_made (x int)")
+  sp_conn:close()
   local role = E.store:get("projects/auth/branches/production/roles/robot")
   T.raises(function() E.compute.drop_role(branch, role) end, "cannot be dropped because some objects depend on it",
-    "without reassign_owned_to")
-  sp_conn:close()
-  E.compute.drop_role(branch, role, USER)
-  E.compute.drop_role(branch, role, USER)  -- idempotent
+    "PostgreSQL refuses to drop a role that owns objects without reassign_owned_to")
+  local owner_role
+  for _, r in ipairs(E.store:children("projects/auth/branches/production", "role")) do
+    if r.spec.postgres_role == USER then owner_role = r.name end
+  end
+  T.ok(owner_role, "the owner's role record")
+  pat:run("DELETE", P .. role.name .. "?reassign_owned_to=" .. owner_role)
   T.eq(c:query_one("SELECT tableowner FROM pg_tables WHERE tablename = 'robot_made'").tableowner, USER, "table reassigned")
   T.eq(c:query_one("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = 'revenue'").o, USER,
     "database reassigned")
   T.eq(c:query_one("SELECT count(*) AS n FROM pg_roles WHERE rolname = $1", SP_ID).n, 0, "role dropped")
+  E.compute.drop_role(branch, role, USER)  -- re-run after a restart: nothing left to do
 end)
 
 T.test("tokens survive a restart of the emulator on the same data directory; state.json holds none", function()

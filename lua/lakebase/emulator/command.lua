@@ -13,7 +13,8 @@ Options:
   --port N             port to listen on (default 0: a free port, printed at start)
   --data DIR           keep state and PostgreSQL data in DIR, so a restart loses nothing
                        (default: a temporary directory removed at exit)
-  --token T            the personal access token to accept (default: generated and printed)
+  --token T            the personal access token to accept (default: generated and printed;
+                       a given one is not printed)
   --client-id ID       OAuth client id accepted by /oidc/v1/token (with --client-secret)
   --client-secret S    OAuth client secret
   --refresh-token R    accept R as the refresh token of a Databricks CLI login (client databricks-cli)
@@ -132,9 +133,11 @@ end
 --- Runs the emulator until cancelled (SIGINT/SIGTERM). Returns normally after a clean stop.
 function M.run(opts)
   local emulator = require "lakebase.emulator"
+  local given = opts.token ~= nil
   local emu = emulator.start(opts)
   io.stdout:write("lakebase emulator listening on ", emu.url, "\n")
-  io.stdout:write("token: ", emu.token, "\n")
+  -- A generated token is printed for the user to take; a given one is not repeated to stdout.
+  io.stdout:write("token: ", given and "as given" or emu.token, "\n")
   if emu.ca_file then io.stdout:write("postgres CA: ", emu.ca_file, "\n") end
   io.stdout:flush()
   local ok, err = pcall(function()

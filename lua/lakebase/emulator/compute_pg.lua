@@ -11,10 +11,10 @@ local log = require "lakebase.base.log"
 local validate = require "lakebase.api.validate"
 local admin = require "lakebase.emulator.pgadmin"
 local proxy_mod = require "lakebase.emulator.proxy"
+local child = require "lakebase.emulator.child"
 
 local M = {}
 
-local child = require "lakebase.emulator.child"
 local exec, child_env = child.exec, child.env
 
 -- The installed PostgreSQL servers: major version -> bin directory (Debian's layout), and the newest.

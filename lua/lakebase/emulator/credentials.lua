@@ -35,8 +35,9 @@ end
 
 --- True when `token` was minted by `user` for `branch` and has not expired.
 function M.check(E, token, user, branch)
-  local t = type(token) == "string" and E.store.tokens[core.sha256(token)]
-  return t ~= nil and t ~= false and t.identity == user and t.branch == branch and t.expires > E.clock()
+  if type(token) ~= "string" then return false end
+  local t = E.store.tokens[core.sha256(token)]
+  return t ~= nil and t.identity == user and t.branch == branch and t.expires > E.clock()
 end
 
 return M

@@ -13,8 +13,9 @@ M.DEFAULT_DB = "databricks_postgres"
 
 --- A connection to database `db` (default databricks_postgres) of the server at sockdir/port.
 function M.connect(sockdir, port, db)
+  -- No notices ("... does not exist, skipping"): libpq would print them on the emulator's stderr.
   return pg.connect { host = sockdir, port = tostring(port), user = "postgres", dbname = db or M.DEFAULT_DB,
-    sslmode = "disable", application_name = "lakebase-emulator" }
+    sslmode = "disable", application_name = "lakebase-emulator", options = "-c client_min_messages=warning" }
 end
 
 local function exists(conn, catalog_sql, name)

@@ -39,13 +39,21 @@ local function pump(from, to)
   end
 end
 
--- Relays both ways until either side ends; each direction's end is passed on as a half-close.
+-- Relays both ways until both sides end; each direction's end is passed on as a half-close, and
+-- a failure in either direction closes both connections (so the other direction stops too).
 local function relay(client, upstream)
-  local back = sched.spawn(function()
-    if pcall(pump, upstream, client) then pcall(client.shutdown, client) end
-  end)
-  local ok, err = pcall(pump, client, upstream)
-  if ok then pcall(upstream.shutdown, upstream) end
+  local function pass(from, to)
+    local ok, err = pcall(pump, from, to)
+    if ok then
+      pcall(to.shutdown, to)
+    else
+      client:close()
+      upstream:close()
+    end
+    return ok, err
+  end
+  local back = sched.spawn(pass, upstream, client)
+  local ok, err = pass(client, upstream)
   pcall(back.join, back)
   if not ok then error(err, 0) end
 end
@@ -121,9 +129,10 @@ function M.start(port, h)
     local ok, err = pcall(function()
       local code, params, order = sched.timeout(M.STARTUP_TIMEOUT, login, client, h)
       if not code then return end
-      local path, why = h.backend()
-      if not path then
-        log.debug("emulator: refusing a connection on port %d: %s", proxy.port, tostring(why))
+      local started, path, why = pcall(h.backend)
+      if not started or not path then
+        why = started and why or "the compute could not start"
+        log.debug("emulator: refusing a connection on port %d: %s", proxy.port, tostring(started and why or path))
         refuse(client, "FATAL", "57P03", "the endpoint is not available: " .. tostring(why))
         return
       end
