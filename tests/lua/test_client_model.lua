@@ -135,6 +135,10 @@ T.test("a fresh endpoint missing from GETs (eventual consistency) is waited for,
   t0 = lb.now()
   T.raises(function() lc:get("projects/lagging/branches/fresh/endpoints/nope") end, "endpoint id not found")
   T.ok(lb.now() - t0 < 20, "bounded")
+  b:delete():wait()
+  t0 = lb.now()
+  T.raises(function() lc:get("projects/lagging/branches/fresh") end, "branch id not found")
+  T.ok(lb.now() - t0 < 0.5, "what this client deleted is believed gone at once")
   local other = lb.client { host = lag.url, token = lag.token }
   t0 = lb.now()
   T.raises(function() other:get("projects/lagging/branches/production/endpoints/nope") end, "not found")

@@ -141,20 +141,41 @@ function Client:wrap(kind, body) return resource.wrap(self, kind, body) end
 -- for a while although the list shows it], and retried rather than believed.
 M.SETTLE_SECONDS, M.SETTLE_WAIT = 60, 15
 
+local function at_or_below(name, n) return name == n or name:sub(1, #n + 1) == n .. "/" end
+
 --- Notes that this client has just created `name` (see Client:get).
 function Client:note_created(name)
   self._recent = self._recent or {}
   self._recent[name] = core.now()
+  for n in pairs(self._gone or {}) do
+    if at_or_below(name, n) then self._gone[n] = nil end  -- made again where it was deleted
+  end
 end
 
--- Whether `name` or something above it was created by this client within SETTLE_SECONDS.
+--- Notes that `name` is being deleted by this client: a 404 at or below it is believed at once.
+function Client:forget_created(name)
+  for n in pairs(self._recent or {}) do
+    if at_or_below(n, name) then self._recent[n] = nil end
+  end
+  if self._recent then
+    self._gone = self._gone or {}
+    self._gone[name] = core.now()
+  end
+end
+
+-- Whether `name` or something above it was created by this client within SETTLE_SECONDS (and
+-- not deleted by it since).
 function Client:recently_created(name)
   if not self._recent then return false end
   local now = core.now()
+  for n, t in pairs(self._gone or {}) do
+    if now - t > M.SETTLE_SECONDS then self._gone[n] = nil
+    elseif at_or_below(name, n) then return false end
+  end
   for n, t in pairs(self._recent) do
     if now - t > M.SETTLE_SECONDS then
       self._recent[n] = nil
-    elseif name == n or name:sub(1, #n + 1) == n .. "/" then
+    elseif at_or_below(name, n) then
       return true
     end
   end
@@ -290,6 +311,7 @@ end
 --- PATCH or DELETE returning an Operation; a DELETE retried after its answer was lost settles on
 -- "not found".
 function Client:mutate(method, name, query, body, kind)
+  if method == "DELETE" then self:forget_created(name) end
   local gone = false
   local raw = self:request(method, name, query, body, { on_retry_status = function(status)
     if method == "DELETE" and status == 404 then gone = true return true, nil end
