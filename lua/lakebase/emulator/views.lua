@@ -52,16 +52,20 @@ end
 --- An error body and status: `{"error_code": ..., "message": ..., "details": [...]}`. The ErrorInfo
 -- carries its `metadata` map even when empty: the Databricks JavaScript SDK (0.17.0) reads
 -- `metadata` of every detail and, without it, takes the body for an unknown error (error code
--- "Not Found" instead of NOT_FOUND). `opts.reason`/`opts.metadata` fill the ErrorInfo (the
--- service's MANAGED_BY_PARENT marker); a RequestInfo follows, as on the service.
+-- "Not Found" instead of NOT_FOUND). So a RequestInfo (which has no metadata) comes only where
+-- the service was recorded sending one: with the MANAGED_BY_PARENT marker that `opts.reason`/
+-- `opts.metadata` put in the ErrorInfo [live: the CLI's test server]; its other errors carry none.
 function M.error(status_code, code, message, opts)
   opts = opts or {}
-  return status_code, { error_code = code, message = message, details = json.array {
+  local details = json.array {
     { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", reason = opts.reason or code, domain = "databricks.com",
       metadata = opts.metadata or {} },
-    { ["@type"] = "type.googleapis.com/google.rpc.RequestInfo", request_id = opts.request_id or M.trace_id(),
-      serving_data = "" },
-  } }
+  }
+  if opts.reason then
+    details[2] = { ["@type"] = "type.googleapis.com/google.rpc.RequestInfo", request_id = opts.request_id or M.trace_id(),
+      serving_data = "" }
+  end
+  return status_code, { error_code = code, message = message, details = details }
 end
 
 local counter = 0
