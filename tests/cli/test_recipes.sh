@@ -17,7 +17,7 @@ branches() { "$LB" postgres list-branches projects/shop -o json; }
 run recipe list
 check "list shows the built-in recipes with versions" bash -c "for r in ci-branch credentials pitr-branch prune-branches scale-compute; do grep -q \"^\$r  *1.0.0 \" $tmp/out || exit 1; done"
 run recipe info scale-compute
-check "info is generated from the parameters" bash -c "grep -q -- '--max-cu V' $tmp/out && grep -q 'maximum compute units (number, optional)' $tmp/out"
+check "info is generated from the parameters" bash -c "grep -q -- '--max-cu V' $tmp/out && grep -q 'maximum compute units (number 0.5..64, optional)' $tmp/out"
 
 # Parameter errors: all of them at once, exit 2, nothing created.
 before=$(branches)

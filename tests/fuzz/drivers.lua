@@ -217,6 +217,131 @@ function targets.pack(data)
   if head then try((head:gsub("\nsha256 [^\n]*", "\nsha256 " .. sha256(payload), 1)) .. "\n\n" .. payload) end
 end
 
+-- The emulator's request handling: a sequence of requests (method, path with query string, body)
+-- handled by api.handle on a fresh emulator with simulated computes and a fixture (project p with
+-- its production branch and primary endpoint, branch b, a role and a database), as its HTTP
+-- server would pass them. Written against the handler's interface and the wire format, not
+-- against internals. A bug: handle raising (the server would answer 500 INTERNAL_ERROR), any 5xx,
+-- an answer that does not encode to JSON or, for an error, not in the API's error format
+-- ({error_code, message, details}), a Lua runtime error in any answer or in a finished
+-- operation's error, an operation that never finishes, a task that failed unseen, or a refused
+-- change (4xx to POST, PATCH, PUT or DELETE) after which a GET shows something changed.
+-- data = up to 8 requests, each METHOD NUL TARGET NUL BODY NUL; METHOD is taken as it is when it
+-- is upper-case letters, else chosen by its first byte; TARGET is relative to /api/2.0/postgres/.
+local METHODS = { "GET", "POST", "PATCH", "DELETE", "PUT" }
+local API = "/api/2.0/postgres/"
+local FIXTURE = {
+  { "POST", "projects?project_id=p", '{"spec": {"display_name": "fuzz"}}' },
+  { "POST", "projects/p/branches?branch_id=b", '{"spec": {"source_branch": "projects/p/branches/production", "ttl": "3600s"}}' },
+  { "POST", "projects/p/branches/production/roles?role_id=role1", '{"spec": {"postgres_role": "alice"}}' },
+  { "POST", "projects/p/branches/production/databases?database_id=db1", '{"spec": {"postgres_database": "db1", "role": "projects/p/branches/production/roles/role1"}}' },
+}
+local SNAPSHOT = { "projects", "projects/p", "projects/p/branches?show_deleted=true", "projects/p/branches/b",
+  "projects/p/branches/production", "projects/p/branches/production/endpoints",
+  "projects/p/branches/production/endpoints/primary", "projects/p/branches/b/endpoints",
+  "projects/p/branches/production/roles", "projects/p/branches/production/databases", "projects/p/snapshots" }
+
+local function emulator_case(data)
+  local sched = require "lakebase.runtime.sched"
+  local core = require "lakebase.core"
+  local httpd = require "lakebase.runtime.httpd"
+  local api = require "lakebase.emulator.api"
+  local emu = require("lakebase.emulator").start { port = 0, postgres = false, token = "fuzz-emulator-token" }
+  local E = emu.engine
+  E.clock = function() return 1767323045 end  -- a fixed clock: each input behaves the same every time
+  local echoes_lua = data:find("lua:", 1, true)  -- an input quoting a source position may see it echoed
+
+  local function request(method, target)
+    local path, query = target:match("^([^?]*)%??(.*)$")
+    return { method = method, target = API .. target, path = httpd.unescape(API .. path:gsub("^/+", "")),
+      query = httpd.parse_query(query), headers = {}, version = "1.1" }
+  end
+  -- One request through the handler; returns the status, the answer as sent (JSON) and decoded.
+  local function call(method, target, body)
+    local req = request(method, target)
+    req.body = body
+    local ok, status, answer = pcall(api.handle, E, req, "fuzz-user@example.com")
+    check(ok, "%s %s raised (the server answers 500 INTERNAL_ERROR): %s", method, target, tostring(status))
+    check(math.type(status) == "integer" and status >= 200 and status < 600, "%s %s: status %s", method, target,
+      tostring(status))
+    local encoded, text = pcall(json.encode, answer)
+    check(encoded, "%s %s: the answer does not encode to JSON: %s", method, target, tostring(text))
+    local decoded, derr = json.decode(text)
+    check(decoded ~= nil, "%s %s: the answer does not decode as JSON (%s): %s", method, target, tostring(derr),
+      text:sub(1, 200))
+    check(type(decoded) == "table", "%s %s: the answer is not a JSON object: %s", method, target, text:sub(1, 200))
+    check(status < 500, "%s %s: %d %s", method, target, status, text:sub(1, 300))
+    if status >= 400 then
+      check(type(decoded.error_code) == "string" and decoded.error_code:match("^[A-Z_]+$")
+        and type(decoded.message) == "string" and decoded.message ~= "" and type(decoded.details) == "table",
+        "%s %s: %d is not in the API's error format: %s", method, target, status, text:sub(1, 300))
+    end
+    check(echoes_lua or not text:find("%.lua:%d+:"), "%s %s: a Lua error in the answer: %s", method, target,
+      text:sub(1, 300))
+    return status, text, decoded
+  end
+  -- Waits for the operation an accepted change answered with, polling it as a client does (its
+  -- answers checked like any other: a Lua error in a failed operation is found there).
+  local function settle(answer)
+    if type(answer.name) == "string" and answer.name:find("/operations/", 1, true) then
+      local deadline, op = core.now() + 5, answer
+      while op.done ~= true do
+        check(core.now() < deadline, "operation %s never finished", answer.name)
+        sched.sleep(0)
+        local status, text
+        status, text, op = call("GET", answer.name)
+        check(status == 200, "GET %s: %d %s", answer.name, status, text)
+      end
+    end
+    for _, t in ipairs(sched.unjoined_failures()) do
+      M.bug("a task failed and nobody saw it: %s", tostring(t.traceback or t.error))
+    end
+  end
+  -- What GETs show of the fixture (and of `extra`), each answer's own IDs (request_id, the
+  -- service's "[TraceId: ...]" in messages) left out.
+  local function snapshot(extra)
+    local out = {}
+    for _, target in ipairs { extra, table.unpack(SNAPSHOT) } do
+      local status, text = call("GET", target)
+      text = text:gsub('"request_id":"[^"]*"', '"request_id":""'):gsub("%[TraceId: [^%]]*%]", "[TraceId]")
+      out[#out + 1] = target .. " " .. status .. " " .. text
+    end
+    return table.concat(out, "\n")
+  end
+
+  local ok, err = pcall(function()
+    for _, r in ipairs(FIXTURE) do
+      local status, text, answer = call(r[1], r[2], r[3])
+      check(status == 200, "fixture %s %s: %d %s", r[1], r[2], status, text)
+      settle(answer)
+    end
+    local f = fields(data, 24)
+    for i = 1, 22, 3 do
+      local m, target, body = f[i], f[i + 1], f[i + 2]
+      if m == "" and target == "" and body == "" then break end
+      local method = m:match("^%u+$") and m or (m == "" and "GET" or METHODS[m:byte(1) % #METHODS + 1])
+      local changes = method ~= "GET"
+      local before = changes and snapshot(target:match("^[^?]*"))
+      local status, _, answer = call(method, target, body)
+      if status < 400 then settle(answer) end  -- then every resource must still come out as JSON
+      local after = changes and snapshot(target:match("^[^?]*"))
+      if changes and status >= 400 then
+        check(after == before, "%s %s was refused (%d) but changed what a GET shows:\nbefore:\n%s\nafter:\n%s", method,
+          target, status, before, after)
+      end
+    end
+  end)
+  emu:stop()
+  if not ok then error(err, 0) end
+end
+
+function targets.emulator(data)
+  local sched = require "lakebase.runtime.sched"
+  if sched.current() then return emulator_case(data) end  -- replayed inside a script's task
+  local task = sched.run(emulator_case, data)             -- under libFuzzer: a loop for this input
+  if task.status ~= "done" then error(task.error, 0) end
+end
+
 --- Runs target on data. Returns true, or false and a description of the bug.
 -- Command lines and SQL text: global flags found at any position of any argv, the parsers of
 -- psql and query (which refuse only with a usage message), resource paths (what parses rebuilds to

@@ -1,7 +1,7 @@
 /*
 ** fuzz_lua.c: a libFuzzer target that hands each input to a Lua fuzz driver (drivers.lua) running
 ** in a full lakebase state, and aborts when the driver reports a bug. Built once per target with
-** LB_FUZZ_TARGET set ("envelope", "config", "names", "pack").
+** LB_FUZZ_TARGET set ("envelope", "config", "names", "pack", "emulator").
 **
 ** The parsers under test are Lua, which libFuzzer cannot see: a line hook feeds it Lua coverage
 ** through its extra-counters section, one counter per (previous line, line) edge, hashed.

@@ -7,7 +7,7 @@ local drivers = require "drivers"
 
 local target = arg[1]
 if not (target and drivers.targets[target]) then
-  io.stderr:write("usage: lakebase run replay.lua TARGET PATH...   (targets: envelope, config, names, pack, cmdline)\n")
+  io.stderr:write("usage: lakebase run replay.lua TARGET PATH...   (targets: envelope, config, names, pack, cmdline, emulator)\n")
   os.exit(2)
 end
 local files = {}

@@ -1,5 +1,6 @@
 --- The command line: parses arguments, runs a script or `-e` code as the main task, and turns the
--- outcome into an exit status (0 success, 1 script failure, 2 usage error, 130/143 interrupted).
+-- outcome into an exit status (0 success, 1 script failure, 2 usage error, 3 something left
+-- behind, 130/143 interrupted).
 local sched = require "lakebase.runtime.sched"
 local errors = require "lakebase.base.errors"
 local redact = require "lakebase.base.redact"
@@ -53,14 +54,21 @@ Scripts run as tasks on an event loop: lakebase.sleep, lakebase.http.request and
 yield, so lakebase.spawn/all/timeout run workflows concurrently on one thread. Script arguments
 are in `arg` (arg[0] is the script) and in `...`; options after the script are the script's.
 
-Exit status: 0 success; 1 the script failed (syntax or runtime error, traceback on stderr), or
-its output could not be written (`lakebase: write error: ...`; a reader that went away, as with
-`| head`, is not an error); 2 the command line is wrong (unknown option, missing or unreadable
-script, a malformed LAKEBASE_CLEANUP_GRACE, LAKEBASE_RETRY_TIMEOUT or
-LAKEBASE_MAX_RESPONSE_BYTES); 130/143 interrupted by SIGINT/SIGTERM. `postgres`, `api`, `psql` and
-`query` commands exit 1 when the API call or the SQL fails (the error on stderr) and 2 on a bad
-argument, before any request is sent; `psql` exits with psql's own status. (`lakebase run
-postgres` runs a script called postgres.)
+Exit status:
+  0        success
+  1        the script failed (syntax or runtime error, traceback on stderr), a task it spawned
+           failed and nobody joined it (its traceback on stderr), an API call or the SQL of
+           `postgres`, `api`, `psql` or `query` failed (`psql` exits with psql's own status), or
+           the output could not be written (`lakebase: write error: ...`; a reader that went
+           away, as with `| head`, is not an error)
+  2        the command line is wrong (unknown option, missing or unreadable script, a bad
+           argument or parameter, a malformed LAKEBASE_CLEANUP_GRACE, LAKEBASE_RETRY_TIMEOUT or
+           LAKEBASE_MAX_RESPONSE_BYTES), before anything runs or any request is sent
+  3        something was left behind: a cleanup (an ephemeral resource's deletion, a
+           lakebase.defer) failed or was abandoned; the list is on stderr. It takes the place of
+           0, 1 or the script's own os.exit code. --keep leaving resources on purpose is not this
+  130/143  interrupted by SIGINT/SIGTERM (what was left behind, if anything, is listed)
+(`lakebase run postgres` runs a script called postgres.)
 
 Network: 429 and 503 answers and transient failures (connection refused or reset, time-outs,
 for repeatable requests an answer cut short) are retried with backoff within --retry-timeout,
@@ -82,6 +90,8 @@ Environment:
                           proxy); else, as curl reads them, CURL_CA_BUNDLE, or SSL_CERT_FILE
                           and SSL_CERT_DIR (a directory hashed with `openssl rehash`)
   LAKEBASE_ALLOW_INSECURE_HTTP=1  allow credentials over plain http:// to hosts other than loopback
+  LAKEBASE_HTTPD_IDLE_TIMEOUT  seconds a connection to the emulator (or another lakebase HTTP
+                          server) may take to send a whole request before it is closed (default 60)
   DATABRICKS_HOST, DATABRICKS_TOKEN   the workspace and token the API commands and scripts use
   DATABRICKS_OUTPUT_FORMAT            the default of --output (text or json; query also csv)
 ]]
@@ -105,14 +115,16 @@ local function read_script(path)
   return (text:gsub("^#![^\n]*", ""))  -- a shebang line stays a comment (line numbers kept)
 end
 
-local function report_failure(task)
+-- What a failed task raised: its traceback (the message first), or the message.
+local function failure_text(task)
   local err = task.error
   local tb = task.traceback or sched.traceback_of(err)
-  if tb and not errors.is(err, "cancelled") then
-    io.stderr:write("lakebase: ", redact.text(tb), "\n")
-  else
-    io.stderr:write("lakebase: ", redact.text(tostring(err)), "\n")
-  end
+  if tb and not errors.is(err, "cancelled") then return redact.text(tb) end
+  return redact.text(sched.message_of(err))
+end
+
+local function report_failure(task)
+  io.stderr:write("lakebase: ", failure_text(task), "\n")
 end
 
 local function exit_code_of(task, signal)
@@ -162,18 +174,29 @@ local function with_cleanup(chunk)
   end
 end
 
---- Runs `chunk` with `args` as the main task and returns the exit status.
+local LEFT_BEHIND = 3
+
+--- Runs `chunk` with `args` as the main task and returns the exit status: the main task's, 1 when a
+-- task nobody joined failed, LEFT_BEHIND when a cleanup failed or was abandoned (unless a signal
+-- ended the run: 130/143 say that first).
 local function run_chunk(chunk, args)
   local task, signal, forced = sched.run(chunk, table.unpack(args))
   if signal then
     io.stderr:write("lakebase: interrupted by ", signal, forced and " (cleanup abandoned)" or "", "\n")
   end
+  local code = exit_code_of(task, signal)
+  local orphans = sched.unjoined_failures()
+  for _, t in ipairs(orphans) do
+    io.stderr:write("lakebase: a task nobody joined failed: ", failure_text(t), "\n")
+  end
+  if #orphans > 0 and code == 0 then code = 1 end
   local left = require("lakebase.runtime.cleanup").left_behind()
   if #left > 0 then
-    io.stderr:write("lakebase: left behind (not cleaned up):\n")
+    if not signal then code = LEFT_BEHIND end
+    io.stderr:write("lakebase: ", signal and "" or ("exit status " .. LEFT_BEHIND .. ": "), "left behind (not cleaned up):\n")
     for _, label in ipairs(left) do io.stderr:write("  ", label, "\n") end
   end
-  return exit_code_of(task, signal)
+  return code
 end
 
 local function default_client() return require("lakebase").default_client() end

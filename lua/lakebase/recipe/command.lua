@@ -10,13 +10,25 @@ M.USAGE = [[
 usage: lakebase [options] recipe list [-o json]       the recipes on the search path
        lakebase [options] recipe info NAME            a recipe's parameters and help
        lakebase [options] recipe run NAME [--dry-run] [--PARAM VALUE | --PARAM=VALUE | --FLAG | --no-FLAG]...
+       lakebase [options] recipe run NAME --help      the same help as info
        lakebase recipe new NAME                       a skeleton recipe and its test in ./recipes/NAME/
        lakebase recipe pack SOURCE [-o FILE]           one checksummed file, NAME-VERSION.lbrecipe, from a
                                                       recipe file, directory or name
        lakebase recipe install FILE                   check a package and add it to ~/.lakebase/recipes
 
 Search path: built-in recipes, ./recipes, ~/.lakebase/recipes, then LAKEBASE_RECIPE_PATH
-(directories separated by ':'). A recipe is NAME.lua or NAME/recipe.lua.
+(directories separated by ':'). A recipe is NAME.lua or NAME/recipe.lua; the first one found of a
+name is used, and later ones are listed as shadowed.
+
+Trust: only 'recipe run' runs a recipe's code, with full powers (files, programs, the network,
+your credentials). list, info, pack and install read its declarations (name, version,
+description, params) in a sandbox without os, io, require or load, bounded in instructions,
+memory and time, and never run its helper modules: a recipe in an untrusted checkout's ./recipes
+or a downloaded package can be listed and inspected safely, not run. The sha256 of a package
+proves it is intact, not who made it.
+
+Parameters are all checked before anything runs (exit 2 naming every problem): numbers must be
+finite, durations whole seconds within the recipe's range (500ms is refused, not rounded).
 ]]
 
 -- Parses --name value / --name=value / --flag / --no-flag into raw values (dashes become _).
@@ -83,10 +95,11 @@ return {
   params = {
     { name = "project", type = "string", required = true, help = "the project ID" },
     { name = "branch", type = "string", default = "scratch", help = "the branch ID" },
-    { name = "ttl", type = "duration", default = "1d", help = "how long the branch lives" },
+    { name = "ttl", type = "duration", default = "1d", min = "1s", max = "30d", help = "how long the branch lives" },
   },
   run = function(ctx, p)
     local project = ctx.client:get_project(p.project)
+    -- p.ttl is whole seconds within min..max: parameters are checked before run is called
     local branch = project:create_branch(p.branch, { ttl = string.format("%%ds", p.ttl) }):wait()
     ctx.print("created " .. branch.name)
     return branch
@@ -153,7 +166,10 @@ function M.run(argv, i)
       return 1
     end
     if sub == "pack" then io.stdout:write("packed ", b.name, " ", b.version, " into ", a, " (sha256 ", c, ")\n")
-    else io.stdout:write("installed ", a.name, " ", a.version, " into ", a.source:match("^(.*)/recipe%.lua$"), "\n") end
+    else
+      io.stdout:write("installed ", a.name, " ", a.version, " into ", a.source:match("^(.*)/recipe%.lua$"), "\n")
+      for _, w in ipairs(b) do io.stderr:write("lakebase recipe install: ", w, "\n") end
+    end
     return 0
   end
   if sub == "list" then
@@ -162,7 +178,12 @@ function M.run(argv, i)
       io.stdout:write(json.encode(json.array(items)), "\n")
     else
       for _, r in ipairs(items) do
-        io.stdout:write(string.format("%-18s %-8s %s\n", r.name, r.version or "?", r.description or ("(broken: " .. r.error .. ")")))
+        local what = r.description or ("(unreadable: " .. r.error .. ")")
+        if r.shadowed_by then
+          what = string.format("(warning: %s is shadowed by %s and never used) %s", r.source,
+            r.shadowed_by == "built-in" and ("the built-in " .. r.name) or r.shadowed_by, what)
+        end
+        io.stdout:write(string.format("%-18s %-8s %s\n", r.name, r.version or "?", what))
       end
     end
     return 0
@@ -171,12 +192,23 @@ function M.run(argv, i)
     io.stderr:write("lakebase recipe: unknown command '", sub, "'\n", M.USAGE)
     return 2
   end
-  local ok, def = pcall(recipe.load, argv[i + 1])
-  if not ok then
-    io.stderr:write("lakebase recipe ", sub, ": ", tostring(def), "\n")
+  local name = argv[i + 1]
+  local named, where, why = pcall(recipe.locate, name)  -- a bad or unknown name is a usage error
+  if not (named and where) then
+    io.stderr:write("lakebase recipe ", sub, ": ", tostring(named and why or where), "\n")
     return 2
   end
-  if sub == "info" then
+  local wants_help = sub == "info"
+  for j = i + 2, #argv do
+    if argv[j] == "--help" or argv[j] == "-h" then wants_help = true end
+  end
+  -- Help comes from the declarations: asking for it never runs the recipe.
+  local ok, def = pcall(wants_help and recipe.describe or recipe.load, name)
+  if not ok then
+    io.stderr:write("lakebase recipe ", sub, ": ", tostring(def), "\n")
+    return 1
+  end
+  if wants_help then
     io.stdout:write(recipe.help(def))
     return 0
   end

@@ -4,19 +4,23 @@
 --     name = "scale-compute", version = "1.0.0", description = "One line on what it does.",
 --     params = {
 --       { name = "endpoint", type = "string", required = true, help = "projects/P/branches/B/endpoints/E" },
---       { name = "max_cu", type = "number", default = 4, help = "..." },
---       { name = "suspend", type = "duration", help = "e.g. 300s, 15m" },      -- seconds (a number)
+--       { name = "max_cu", type = "number", default = 4, min = 0.5, max = 64, help = "..." },
+--       { name = "count", type = "number", integer = true, min = 1, help = "a whole number" },
+--       { name = "suspend", type = "duration", min = "60s", max = "7d", help = "e.g. 300s, 15m" },  -- whole seconds
 --       { name = "mode", type = "enum", values = { "a", "b" }, default = "a" },
 --       { name = "force", type = "boolean", default = false },
 --     },
 --     run = function(ctx, params) ... end,   -- ctx.client, ctx.dry_run, ctx.print, ctx.lakebase
 --   }
 --
--- Recipes load in their own environment (their globals do not leak) and are found, in order, in
--- the built-in set, ./recipes, ~/.lakebase/recipes and the directories of LAKEBASE_RECIPE_PATH,
--- as NAME.lua or NAME/recipe.lua (a directory may hold helper modules, loaded with require), and
--- last as the Lua module lakebase_recipes.NAME on package.path (how a LuaRocks rock installs one:
--- build.modules = { ["lakebase_recipes.NAME"] = "recipe.lua" }).
+-- Recipes are found, in order, in the built-in set, ./recipes, ~/.lakebase/recipes and the
+-- directories of LAKEBASE_RECIPE_PATH, as NAME.lua or NAME/recipe.lua (a directory may hold helper
+-- modules, loaded with require), and last as the Lua module lakebase_recipes.NAME on package.path
+-- (how a LuaRocks rock installs one: build.modules = { ["lakebase_recipes.NAME"] = "recipe.lua" }).
+-- A name found twice is taken from the first place; the later ones are shadowed (listed with a
+-- warning). Listing and describing read a recipe's declarations without running its code with
+-- powers (recipe/declarations.lua); M.load, for `recipe run`, runs it in its own environment with
+-- the standard library and lakebase.
 local M = {}
 
 M.BUILTIN = { "ci-branch", "credentials", "pitr-branch", "prune-branches", "scale-compute" }
@@ -37,6 +41,19 @@ function M.file_exists(path)
   return false
 end
 
+local human_duration = require("lakebase.api.validate").human_duration
+
+-- Durations are whole seconds between these bounds unless a parameter declares its own.
+M.DURATION_MIN, M.DURATION_MAX = 1, 36500 * 86400
+
+--- Shows seconds as the largest unit that divides them: 90 -> "90s", 259200 -> "3d".
+function M.show_duration(n)
+  for _, u in ipairs { { 86400, "d" }, { 3600, "h" }, { 60, "m" } } do
+    if n >= u[1] and n % u[1] == 0 then return string.format("%d%s", n // u[1], u[2]) end
+  end
+  return string.format("%ds", n)
+end
+
 --- Checks a loaded definition; returns it, or raises a message naming `where`.
 local function check(def, where)
   local function bad(msg) error(where .. ": " .. msg, 0) end
@@ -46,16 +63,30 @@ local function check(def, where)
   end
   if type(def.run) ~= "function" then bad("field 'run' must be a function(ctx, params)") end
   def.params = def.params or {}
+  if type(def.params) ~= "table" then bad("field 'params' must be a list of parameters") end
   local seen = {}
   for i, p in ipairs(def.params) do
+    if type(p) ~= "table" then bad("parameter #" .. i .. " must be a table") end
     if type(p.name) ~= "string" or not p.name:match("^[%a_][%w_]*$") then bad("parameter #" .. i .. " needs a name (letters, digits, _)") end
+    if p.name == "help" or p.name == "dry_run" then bad("parameter '" .. p.name .. "' is reserved (--" .. p.name:gsub("_", "-") .. ")") end
     if seen[p.name] then bad("parameter '" .. p.name .. "' is declared twice") end
     seen[p.name] = true
     if not TYPES[p.type] then bad("parameter '" .. p.name .. "' has unknown type " .. tostring(p.type) .. " (string, number, boolean, duration, enum)") end
     if p.type == "enum" and (type(p.values) ~= "table" or #p.values == 0) then bad("enum parameter '" .. p.name .. "' needs values") end
+    for _, k in ipairs { "min", "max" } do
+      local v = p[k]
+      if p.type == "duration" then  -- bounds in seconds, or as durations ("60s", "7d")
+        v = v == nil and (k == "min" and M.DURATION_MIN or M.DURATION_MAX) or human_duration(v)
+        if not math.tointeger(v) then bad("parameter '" .. p.name .. "': " .. k .. " must be a whole number of seconds or a duration") end
+        p[k] = math.tointeger(v)
+      elseif v ~= nil and (type(v) ~= "number" or v ~= v) then
+        bad("parameter '" .. p.name .. "': " .. k .. " must be a number")
+      end
+    end
   end
   return def
 end
+M.check = check
 
 -- A fresh environment per recipe: the standard library and lakebase, nothing shared.
 local function environment(dir)
@@ -83,7 +114,8 @@ local function environment(dir)
   return env
 end
 
---- Loads the recipe file at `path` (NAME.lua, or DIR/recipe.lua with helper modules in DIR).
+--- Loads the recipe file at `path` (NAME.lua, or DIR/recipe.lua with helper modules in DIR) to
+-- run it: its top-level code runs, with the standard library and lakebase.
 function M.load_file(path)
   local rdir = path:match("^(.*)/recipe%.lua$")
   local chunk, err = loadfile(path, "t", environment(rdir))
@@ -95,69 +127,126 @@ function M.load_file(path)
   return def
 end
 
---- Finds and loads recipe `name`; returns the definition (with .source), or raises a message.
-function M.load(name)
+local function check_name(name)
   if type(name) ~= "string" or not name:match("^[%w][%w._-]*$") then
     error("invalid recipe name '" .. tostring(name) .. "': use letters, digits, '.', '_' and '-'", 0)
   end
-  for _, b in ipairs(M.BUILTIN) do
-    if b == name then
-      local mod = "lakebase.recipe.builtin." .. name:gsub("-", "_")
-      local loader
-      for _, searcher in ipairs(package.searchers) do
-        local f = searcher(mod)
-        if type(f) == "function" then loader = f break end
-      end
-      if not loader then error("built-in recipe " .. name .. " is missing from this build", 0) end
-      debug.setupvalue(loader, 1, environment(nil))  -- a main chunk's first upvalue is _ENV
-      local def = check(loader(mod), "built-in recipe " .. name)
-      def.source = "built-in"
-      return def
-    end
-  end
-  local tried = {}
-  for _, dir in ipairs(M.search_path()) do
-    for _, path in ipairs { dir .. "/" .. name .. ".lua", dir .. "/" .. name .. "/recipe.lua" } do
-      tried[#tried + 1] = path
-      if M.file_exists(path) then return M.load_file(path) end
-    end
-  end
-  -- Installed as a Lua module (a LuaRocks rock): lakebase_recipes.NAME on package.path.
-  local module_path = package.searchpath("lakebase_recipes." .. name:gsub("-", "_"), package.path)
-  if module_path then return M.load_file(module_path) end
-  error("no recipe named '" .. name .. "' (built-in: " .. table.concat(M.BUILTIN, ", ") .. "; looked in " ..
-    table.concat(M.search_path(), ", ") .. ")", 0)
 end
 
---- Every recipe on the search path: {name=, description=, version=, source=} sorted by name; a
--- recipe that fails to load is listed with .error.
-function M.list()
-  local found, out = {}, {}
-  local function add(name)
-    if found[name] then return end
-    found[name] = true
-    local ok, def = pcall(M.load, name)
-    out[#out + 1] = ok and { name = def.name, description = def.description, version = def.version, source = def.source }
-      or { name = name, error = tostring(def) }
-  end
-  for _, b in ipairs(M.BUILTIN) do add(b) end
+local function is_builtin(name)
+  for _, b in ipairs(M.BUILTIN) do if b == name then return true end end
+  return false
+end
+
+local function run_find(argv)
+  return require("lakebase.runtime.process").exec(argv).stdout
+end
+
+--- Every recipe on the search path in search order: {name=, path=} ("built-in" for the built-in
+-- ones). A name may come more than once: the first one is used, the others are shadowed.
+function M.candidates()
+  local out = {}
+  for _, b in ipairs(M.BUILTIN) do out[#out + 1] = { name = b, path = "built-in" } end
   for _, dir in ipairs(M.search_path()) do
-    local r = require("lakebase.runtime.process").exec { "find", dir, "-mindepth", "1", "-maxdepth", "2", "-name", "*.lua" }
-    for path in r.stdout:gmatch("[^\n]+") do
+    local files, dirs = {}, {}
+    for path in run_find { "find", dir, "-mindepth", "1", "-maxdepth", "2", "-name", "*.lua" }:gmatch("[^\n]+") do
       local rel = path:sub(#dir + 2)
-      local name = rel:match("^([^/]+)%.lua$") or rel:match("^([^/]+)/recipe%.lua$")
-      if name then add(name) end
+      local name = rel:match("^([^/]+)%.lua$")
+      if name then files[#files + 1] = name end
+      name = rel:match("^([^/]+)/recipe%.lua$")
+      if name then dirs[#dirs + 1] = name end
     end
+    table.sort(files)
+    table.sort(dirs)
+    -- Within a directory NAME.lua comes before NAME/recipe.lua, as M.locate looks.
+    for _, n in ipairs(files) do out[#out + 1] = { name = n, path = dir .. "/" .. n .. ".lua" } end
+    for _, n in ipairs(dirs) do out[#out + 1] = { name = n, path = dir .. "/" .. n .. "/recipe.lua" } end
   end
   -- Rocks: lakebase_recipes/*.lua under each package.path directory.
   for template in package.path:gmatch("[^;]+") do
     local base = template:match("^(.*)/%?%.lua$")
     if base then
-      local r = require("lakebase.runtime.process").exec { "find", base .. "/lakebase_recipes", "-maxdepth", "1", "-name", "*.lua" }
-      for path in r.stdout:gmatch("[^\n]+") do add((path:match("([^/]+)%.lua$"):gsub("_", "-"))) end
+      local found = run_find { "find", base .. "/lakebase_recipes", "-maxdepth", "1", "-name", "*.lua" }
+      for path in found:gmatch("[^\n]+") do
+        out[#out + 1] = { name = (path:match("([^/]+)%.lua$"):gsub("_", "-")), path = path }
+      end
     end
   end
-  table.sort(out, function(a, b) return a.name < b.name end)
+  return out
+end
+
+--- Where recipe `name` comes from: "built-in" or the path of its file; nil and a message naming
+-- where it looked when there is none.
+function M.locate(name)
+  check_name(name)
+  if is_builtin(name) then return "built-in" end
+  for _, dir in ipairs(M.search_path()) do
+    for _, path in ipairs { dir .. "/" .. name .. ".lua", dir .. "/" .. name .. "/recipe.lua" } do
+      if M.file_exists(path) then return path end
+    end
+  end
+  -- Installed as a Lua module (a LuaRocks rock): lakebase_recipes.NAME on package.path.
+  local module_path = package.searchpath("lakebase_recipes." .. name:gsub("-", "_"), package.path)
+  if module_path then return module_path end
+  return nil, "no recipe named '" .. name .. "' (built-in: " .. table.concat(M.BUILTIN, ", ") .. "; looked in " ..
+    table.concat(M.search_path(), ", ") .. ")"
+end
+
+local function load_builtin(name)
+  local mod = "lakebase.recipe.builtin." .. name:gsub("-", "_")
+  local loader
+  for _, searcher in ipairs(package.searchers) do
+    local f = searcher(mod)
+    if type(f) == "function" then loader = f break end
+  end
+  if not loader then error("built-in recipe " .. name .. " is missing from this build", 0) end
+  debug.setupvalue(loader, 1, environment(nil))  -- a main chunk's first upvalue is _ENV
+  local def = check(loader(mod), "built-in recipe " .. name)
+  def.source = "built-in"
+  return def
+end
+
+--- The declarations of the recipe file at `path`, read without running its code with powers.
+function M.declarations_of(path)
+  local def = check(require("lakebase.recipe.declarations").read(path), path)
+  def.source = path
+  return def
+end
+
+-- Recipe `name` read by `read_file(path)`; built-in recipes, part of lakebase, are loaded.
+local function resolve(name, read_file)
+  local path, why = M.locate(name)
+  if not path then error(why, 0) end
+  if path == "built-in" then return load_builtin(name) end
+  return read_file(path)
+end
+
+--- Finds and loads recipe `name` to run it (its top-level code runs); returns the definition
+-- (with .source), or raises a message.
+function M.load(name) return resolve(name, M.load_file) end
+
+--- Finds recipe `name` and reads its declarations (name, version, description, params) without
+-- running its code. Raises a message.
+function M.describe(name) return resolve(name, M.declarations_of) end
+
+--- Every recipe on the search path, from its declarations: {name=, description=, version=,
+-- source=}, sorted by name; one whose declarations cannot be read has .error instead, and one a
+-- recipe of the same name found earlier hides has .shadowed_by (that one's source).
+function M.list()
+  local first, out = {}, {}
+  for i, c in ipairs(M.candidates()) do
+    local ok, def = pcall(c.path == "built-in" and load_builtin or M.declarations_of, c.path == "built-in" and c.name or c.path)
+    local item = ok and { name = c.name, description = def.description, version = def.version, source = c.path }
+      or { name = c.name, source = c.path, error = tostring(def) }
+    item.order = i
+    if first[c.name] then item.shadowed_by = first[c.name] else first[c.name] = c.path end
+    out[#out + 1] = item
+  end
+  table.sort(out, function(a, b)
+    if a.name ~= b.name then return a.name < b.name end
+    return a.order < b.order
+  end)
+  for _, item in ipairs(out) do item.order = nil end
   return out
 end
 
@@ -169,6 +258,11 @@ local function convert(p, v)
   elseif p.type == "number" then
     local n = tonumber(v)
     if not n then return nil, "must be a number, got " .. shown end
+    if n ~= n or n == math.huge or n == -math.huge then return nil, "must be a finite number, got " .. shown end
+    if p.integer then
+      n = math.tointeger(n)
+      if not n then return nil, "must be a whole number, got " .. shown end
+    end
     if p.min and n < p.min then return nil, "must be at least " .. p.min .. ", got " .. shown end
     if p.max and n > p.max then return nil, "must be at most " .. p.max .. ", got " .. shown end
     return n
@@ -177,9 +271,15 @@ local function convert(p, v)
     if v == false or v == "false" or v == "no" or v == "0" then return false end
     return nil, "must be true or false, got " .. shown
   elseif p.type == "duration" then
-    local d = require("lakebase.api.validate").human_duration(v)
+    -- Whole seconds: a fraction is refused, never truncated (500ms is not 0s).
+    local d = human_duration(v)
     if not d then return nil, "must be a duration such as 90s, 15m, 2h or 7d, got " .. shown end
-    return d
+    local min, max = p.min or M.DURATION_MIN, p.max or M.DURATION_MAX
+    if d > max then return nil, "must be at most " .. M.show_duration(max) .. ", got " .. shown end
+    local whole = math.tointeger(d)
+    if not whole then return nil, string.format("must be a whole number of seconds, got %s (%gs)", shown, d) end
+    if whole < min then return nil, "must be at least " .. M.show_duration(min) .. ", got " .. shown end
+    return whole
   elseif p.type == "enum" then
     for _, allowed in ipairs(p.values) do if v == allowed then return v end end
     return nil, "must be one of " .. table.concat(p.values, ", ") .. ", got " .. shown
@@ -229,6 +329,13 @@ function M.help(def)
   if #def.params > 0 then lines[#lines + 1] = "Parameters:" end
   for _, p in ipairs(def.params) do
     local kind = p.type == "enum" and table.concat(p.values, "|") or p.type
+    if p.type == "duration" then
+      kind = kind .. " " .. M.show_duration(p.min or M.DURATION_MIN) .. ".." .. M.show_duration(p.max or M.DURATION_MAX)
+    elseif p.type == "number" and (p.min or p.max) then
+      kind = (p.integer and "whole number " or kind .. " ") .. tostring(p.min or "") .. ".." .. tostring(p.max or "")
+    elseif p.integer then
+      kind = "whole number"
+    end
     local extra = p.required and "required" or (p.default ~= nil and ("default " .. tostring(p.default)) or "optional")
     lines[#lines + 1] = string.format("  --%-18s %s (%s, %s)", p.name:gsub("_", "-") .. (p.type == "boolean" and "" or " V"),
       p.help or "", kind, extra)

@@ -7,6 +7,7 @@
 -- checksum covers the payload; install refuses a file whose checksum, paths, or recipe name and
 -- version do not match its header.
 local recipe = require "lakebase.recipe"
+local declarations = require "lakebase.recipe.declarations"
 local process = require "lakebase.runtime.process"
 local core = require "lakebase.core"
 
@@ -26,8 +27,9 @@ end
 local function write_file(path, data)
   local f, err = io.open(path, "wb")
   if not f then error("cannot write " .. tostring(err), 0) end
-  f:write(data)
-  f:close()
+  local ok, werr = f:write(data)
+  local closed, cerr = f:close()
+  if not (ok and closed) then error("cannot write " .. path .. ": " .. tostring(werr or cerr), 0) end
 end
 
 -- The recipe's files as {path = content}: a directory's *.lua files, or one file as recipe.lua.
@@ -60,22 +62,13 @@ end
 function M.pack(source, out)
   local path = source
   if not recipe.file_exists(path) and not recipe.file_exists(path .. "/recipe.lua") then
-    local def = recipe.load(source)  -- by name
-    if def.source == "built-in" then error("built-in recipes ship with lakebase; nothing to pack", 0) end
-    path = def.source:match("^(.*)/recipe%.lua$") or def.source
+    local found, why = recipe.locate(source)  -- by name
+    if not found then error(why, 0) end
+    if found == "built-in" then error("built-in recipes ship with lakebase; nothing to pack", 0) end
+    path = found:match("^(.*)/recipe%.lua$") or found
   end
-  local files = collect(path)
-  -- Load it as it will be installed, to check it and read its name and version.
-  local tmp = process.exec { "mktemp", "-d", check = true }.stdout:match("%S+")
-  local ok, def = pcall(function()
-    for name, data in pairs(files) do
-      process.exec { "mkdir", "-p", (tmp .. "/x/" .. name):match("^(.*)/"), check = true }
-      write_file(tmp .. "/x/" .. name, data)
-    end
-    return recipe.load_file(tmp .. "/x/recipe.lua")
-  end)
-  process.exec { "rm", "-rf", tmp }
-  if not ok then error(def, 0) end
+  local files, main = collect(path), path:match("%.lua$") and path or path .. "/recipe.lua"
+  local def = recipe.check(declarations.read_text(files["recipe.lua"], "@" .. main), main)
   local payload = payload_of(files)
   local sum = sha256(payload)
   out = out or string.format("%s-%s.lbrecipe", def.name, def.version)
@@ -97,13 +90,24 @@ function M.parse(data, where)
   while pos <= #payload do
     local name, len, body_start = payload:match("^file ([^\n ]+) (%d+)\n()", pos)
     if not name then bad("malformed file entry at byte " .. pos) end
-    if name:sub(1, 1) == "/" or name:find("%.%.") or not name:match("%.lua$") then bad("unsafe path " .. name) end
+    -- Each part a plain name (no "", ".", ".." or leading "/"), the file a .lua one.
+    local safe = name:match("%.lua$") ~= nil
+    for part in (name .. "/"):gmatch("([^/]*)/") do safe = safe and part:match("^[%w_][%w._-]*$") ~= nil end
+    if not safe then bad("unsafe path " .. name) end
+    if files[name] then bad(name .. " appears twice") end
     len = math.tointeger(tonumber(len))
     if not len or len > #payload - body_start + 1 then
       bad("file entry " .. name .. " claims more bytes than the package holds (truncated?)")
     end
     files[name] = payload:sub(body_start, body_start + len - 1)
     pos = body_start + len + 1
+  end
+  for name in pairs(files) do
+    local dir = name:match("^(.*)/")
+    while dir do
+      if files[dir] then bad(dir .. " is both a file and a directory (" .. name .. ")") end
+      dir = dir:match("^(.*)/")
+    end
   end
   if not files["recipe.lua"] then bad("it has no recipe.lua") end
   return h, files
@@ -112,30 +116,62 @@ end
 --- Reads, parses and checks the package at `path` (see M.parse).
 function M.read(path) return M.parse(read_all(path), path) end
 
---- Installs a package into `dir` (default ~/.lakebase/recipes). Returns the definition.
+-- Writes `files` under a fresh `staging` directory; raises a message, leaving nothing, on failure.
+local function stage(staging, files)
+  process.exec { "rm", "-rf", staging, check = true }
+  local ok, err = pcall(function()
+    process.exec { "mkdir", "-p", staging, check = true }
+    for name, data in pairs(files) do
+      local sub = name:match("^(.*)/")
+      if sub then process.exec { "mkdir", "-p", staging .. "/" .. sub, check = true } end
+      write_file(staging .. "/" .. name, data)
+    end
+  end)
+  if not ok then
+    process.exec { "rm", "-rf", staging }
+    error(tostring(err), 0)
+  end
+end
+
+--- Installs a package into `dir` (default ~/.lakebase/recipes). Returns the definition and a list
+-- of warnings (a recipe of that name found earlier on the search path, which hides this one).
 function M.install(path, dir)
   local h, files = M.read(path)
   if not h.name:match("^[%w][%w._-]*$") then error("invalid recipe name in " .. path .. ": " .. h.name, 0) end
-  dir = dir or ((os.getenv("HOME") or ".") .. "/.lakebase/recipes")
-  process.exec { "mkdir", "-p", dir, check = true }
-  local staging = dir .. "/." .. h.name .. ".installing"
-  process.exec { "rm", "-rf", staging, check = true }
-  for name, data in pairs(files) do
-    process.exec { "mkdir", "-p", (staging .. "/" .. name):match("^(.*)/"), check = true }
-    write_file(staging .. "/" .. name, data)
-  end
-  local ok, def = pcall(recipe.load_file, staging .. "/recipe.lua")
+  local ok, def = pcall(function()
+    return recipe.check(declarations.read_text(files["recipe.lua"], "@" .. path .. ":recipe.lua"), path)
+  end)
   if ok and (def.name ~= h.name or def.version ~= h.version) then
     ok, def = false, string.format("%s says %s %s but its recipe is %s %s", path, h.name, h.version, def.name, def.version)
   end
-  if not ok then
-    process.exec { "rm", "-rf", staging }
-    error("refusing to install: " .. tostring(def), 0)
+  if ok and recipe.locate(h.name) == "built-in" then
+    ok, def = false, "there is a built-in recipe " .. h.name .. ", which would always be used instead: rename the recipe"
   end
-  process.exec { "rm", "-rf", dir .. "/" .. h.name, check = true }
-  process.exec { "mv", staging, dir .. "/" .. h.name, check = true }
-  def.source = dir .. "/" .. h.name .. "/recipe.lua"
-  return def
+  if not ok then error("refusing to install: " .. tostring(def), 0) end
+  dir = dir or ((os.getenv("HOME") or ".") .. "/.lakebase/recipes")
+  local target, warnings = dir .. "/" .. h.name, {}
+  local wok, werr = pcall(function()
+    process.exec { "mkdir", "-p", dir, check = true }
+    local staging, old = dir .. "/." .. h.name .. ".installing", dir .. "/." .. h.name .. ".old"
+    stage(staging, files)
+    process.exec { "rm", "-rf", old, check = true }
+    if recipe.file_exists(target .. "/recipe.lua") then process.exec { "mv", target, old, check = true } end
+    local moved, merr = pcall(process.exec, { "mv", "-T", staging, target, check = true })
+    if not moved then  -- put the old version back
+      process.exec { "rm", "-rf", staging }
+      if recipe.file_exists(old .. "/recipe.lua") then process.exec { "mv", old, target } end
+      error(merr, 0)
+    end
+    process.exec { "rm", "-rf", old }
+  end)
+  if not wok then error("refusing to install: " .. tostring(werr) .. " (nothing was installed)", 0) end
+  def.source = target .. "/recipe.lua"
+  local used = recipe.locate(h.name)
+  if used ~= def.source then
+    warnings[1] = "warning: " .. tostring(used) .. " comes first on the search path, so '" .. h.name ..
+      "' runs that one here, not the one installed"
+  end
+  return def, warnings
 end
 
 return M

@@ -2,6 +2,10 @@
 -- task; a handler may wait (sleep, HTTP, SQL) while other connections go on.
 -- handler(req) gets {method=, path=, query=, headers=, body=, peer=} and returns
 -- status, headers (table), body (string).
+-- A connection must deliver each whole request (line, headers, body) within the idle timeout of
+-- being opened or answered (LAKEBASE_HTTPD_IDLE_TIMEOUT seconds, default 60), else it is closed:
+-- clients that connect and send nothing, or trickle, cannot hold descriptors for ever.
+local core = require "lakebase.core"
 local sched = require "lakebase.runtime.sched"
 local net = require "lakebase.runtime.net"
 local log = require "lakebase.base.log"
@@ -15,10 +19,26 @@ local REASONS = { [200] = "OK", [201] = "Created", [204] = "No Content", [400] =
   [500] = "Internal Server Error", [501] = "Not Implemented", [503] = "Service Unavailable" }
 
 local MAX_HEADER, MAX_BODY = 64 * 1024, 16 * 1024 * 1024
+M.IDLE_TIMEOUT = 60
 
+--- The idle timeout in seconds: opts.idle_timeout, else LAKEBASE_HTTPD_IDLE_TIMEOUT, else 60.
+-- Raises a message naming a malformed value.
+local function idle_timeout(opts)
+  if opts.idle_timeout then return opts.idle_timeout end
+  local text = os.getenv("LAKEBASE_HTTPD_IDLE_TIMEOUT")
+  if text == nil or text == "" then return M.IDLE_TIMEOUT end
+  local n = tonumber(text)
+  if not n or n <= 0 or n == math.huge then
+    error("LAKEBASE_HTTPD_IDLE_TIMEOUT is '" .. text .. "': expected a number of seconds above 0", 0)
+  end
+  return n
+end
+
+--- Decodes %XX escapes and "+" as a space, as the server does for paths and query strings.
 local function unescape(s)
   return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
 end
+M.unescape = unescape
 
 --- Splits a query string into a table (last value wins).
 function M.parse_query(q)
@@ -70,10 +90,13 @@ local function write_response(conn, status, headers, body, keep)
   conn:send(table.concat(out))
 end
 
-local function serve_connection(conn, handler)
+-- `awaiting[conn]` is the moment by which the request being read must have arrived.
+local function serve_connection(conn, handler, awaiting, idle)
   local ok, err = pcall(function()
     while true do
+      awaiting[conn] = core.now() + idle
       local req, bad = read_request(conn)
+      awaiting[conn] = nil
       if req == nil then return end
       if req == false then
         write_response(conn, 400, { ["Content-Type"] = "text/plain" }, bad .. "\n", false)
@@ -93,27 +116,47 @@ local function serve_connection(conn, handler)
       if not keep then return end
     end
   end)
+  awaiting[conn] = nil
   conn:close()
   if not ok and not errors.is(err, "cancelled") then
     log.debug("connection from %s ended: %s", tostring(conn.peer), tostring(err))
   end
 end
 
---- Starts serving on opts.host (default 127.0.0.1) and opts.port (default 0: a free port).
--- Returns the server: server.port, server:close().
+--- Starts serving on opts.host (default 127.0.0.1) and opts.port (default 0: a free port);
+-- opts.idle_timeout overrides LAKEBASE_HTTPD_IDLE_TIMEOUT. Returns the server: server.port,
+-- server:close().
 function M.serve(opts)
+  local idle = idle_timeout(opts)
   local server = net.listen(opts.host or "127.0.0.1", opts.port or 0)
   local handler = opts.handler
+  local awaiting = {}
   server.task = sched.spawn(function()
     while true do
       local conn = server:accept()
-      sched.spawn(serve_connection, conn, handler)
+      sched.spawn(serve_connection, conn, handler, awaiting, idle)
     end
   end)
   server.task.name = "httpd accept loop"
+  -- One timer for every connection: closing one wakes its reader, which sees end of file.
+  server.sweeper = sched.spawn(function()
+    while true do
+      sched.sleep(math.max(0.05, math.min(idle / 4, 5)))
+      local now = core.now()
+      for conn, deadline in pairs(awaiting) do
+        if now >= deadline then
+          awaiting[conn] = nil
+          log.debug("closing a connection from %s that sent no complete request in %gs", tostring(conn.peer), idle)
+          conn:close()
+        end
+      end
+    end
+  end)
+  server.sweeper.name = "httpd idle sweeper"
   local close = server.close
   function server:close()
     self.task:cancel()
+    self.sweeper:cancel()
     close(self)
   end
   return server

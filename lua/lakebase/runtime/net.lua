@@ -3,6 +3,7 @@
 local core = require "lakebase.core"
 local sched = require "lakebase.runtime.sched"
 local errors = require "lakebase.base.errors"
+local log = require "lakebase.base.log"
 
 local M = {}
 
@@ -129,14 +130,46 @@ function M.listen(host, port)
   return setmetatable({ sock = sock, port = sock:port(), host = host }, Server)
 end
 
---- Waits for the next connection; returns it.
+-- accept(2) failures that mean "not now" (strerror texts, as the socket reports them): out of
+-- descriptors or memory, which connections closing will cure, and a client that gave up while
+-- queued. A server must outlive them: raising would end its accept loop for good.
+local EXHAUSTED = { ["Too many open files"] = true, ["Too many open files in system"] = true,
+  ["No buffer space available"] = true, ["Cannot allocate memory"] = true }
+local GONE = { ["Software caused connection abort"] = true, ["Interrupted system call"] = true,
+  ["Protocol error"] = true, ["Connection reset by peer"] = true }
+M.ACCEPT_PAUSE = 0.1  -- seconds between attempts while out of descriptors
+M.WARN_EVERY = 60     -- seconds between warnings about it
+
+--- Waits for the next connection; returns it. Out of descriptors, it logs that once, then tries
+-- again every ACCEPT_PAUSE seconds (the listening socket stays readable, so waiting on it would
+-- spin) until a connection closes somewhere.
 function Server:accept()
   while true do
     if self.closed then error(neterror("accept", "server closed"), 2) end
     local sock, peer = self.sock:accept()
-    if sock then return wrap(sock, peer) end
-    if peer ~= "again" then error(neterror("accept", peer), 2) end
-    sched.wait(core.watch(self.sock, "r"))
+    if sock then
+      if self.exhausted then
+        log.debug("accepting connections on %s:%d again", self.host, self.port)
+        self.exhausted = nil
+      end
+      return wrap(sock, peer)
+    end
+    if EXHAUSTED[peer] then
+      if not self.exhausted then  -- a warning per minute at most, however often it flaps
+        self.exhausted = true
+        local now = core.now()
+        if not self.warned_at or now - self.warned_at >= M.WARN_EVERY then
+          self.warned_at = now
+          log.warn("cannot accept connections on %s:%d: %s; retrying every %gs until some close "
+            .. "(raise 'ulimit -n' for more)", self.host, self.port, peer, M.ACCEPT_PAUSE)
+        end
+      end
+      sched.sleep(M.ACCEPT_PAUSE)
+    elseif peer == "again" then
+      sched.wait(core.watch(self.sock, "r"))
+    elseif not GONE[peer] then
+      error(neterror("accept", peer), 2)
+    end
   end
 end
 

@@ -23,6 +23,7 @@ local qhead, qtail = 1, 0
 local by_handle = {}   -- C handle -> waiting task
 local live = {}        -- unfinished tasks
 local failed_tracebacks = setmetatable({}, { __mode = "k" })  -- error object -> traceback
+local unjoined, failures = {}, 0  -- failed tasks nobody has joined yet -> order of failure
 
 -----------------------------------------------------------------------------------------------
 -- Events: something tasks wait for that Lua code (not the loop) makes happen.
@@ -120,14 +121,34 @@ end
 local function finish(task, status)
   task.status = status
   live[task] = nil
+  if status == "failed" and not task.joined then
+    failures = failures + 1
+    unjoined[task] = failures
+  end
   task.done_event:fire()
   for _, cb in ipairs(task.on_finish) do cb(task) end
 end
 
+--- An error value as text: strings and numbers as they are, objects through their __tostring
+-- (lakebase.Error's included), others by their type.
+function M.message_of(err)
+  if type(err) == "string" or type(err) == "number" then return tostring(err) end
+  local mt = getmetatable(err)
+  if type(mt) == "table" and mt.__tostring then
+    local ok, text = pcall(tostring, err)
+    if ok and type(text) == "string" then return text end
+  end
+  return "(error object is a " .. type(err) .. " value)"
+end
+
+-- A task's outcome has been seen (joined, or taken by lakebase.all): its failure is someone's.
+local function observed(task)
+  task.joined = true
+  unjoined[task] = nil
+end
+
 local function traceback_of(err)
-  local msg = errors.is(err) and tostring(err) or (type(err) == "string" and err)
-    or ("(error object is a " .. type(err) .. " value)")
-  local tb = debug.traceback(msg, 3)
+  local tb = debug.traceback(M.message_of(err), 3)
   -- Cut the scheduler's own frames: everything from the task's xpcall down.
   local cut = tb:find("\n%s*%[C%]: in function 'xpcall'")
   return cut and tb:sub(1, cut - 1) or tb
@@ -182,7 +203,7 @@ end
 --- Waits for the task; returns its results, or raises its error.
 function Task:join()
   if not self:finished() then self.done_event:wait() end
-  self.joined = true
+  observed(self)
   if self.status == "done" then return unpack(self.results, 1, self.results.n) end
   error(self.error, 0)
 end
@@ -259,13 +280,13 @@ local function join_all(tasks)
   local ok, err = pcall(Event.wait, ev)
   if ok and not first_failed then
     local out = {}
-    for i, t in ipairs(tasks) do out[i] = t.results[1]; t.joined = true end
+    for i, t in ipairs(tasks) do out[i] = t.results[1]; observed(t) end
     return unpack(out, 1, n)
   end
   for _, t in ipairs(tasks) do t:cancel(first_failed and "a sibling task failed" or nil) end
   for _, t in ipairs(tasks) do
     if not t:finished() then pcall(Event.wait, t.done_event) end
-    t.joined = true
+    observed(t)
   end
   if not ok then error(err, 0) end
   error(first_failed.error, 0)
@@ -436,6 +457,7 @@ function M.run(fn, ...)
   if current then error("lakebase: the scheduler is already running", 2) end
   local main = M.spawn(fn, ...)
   main.name = "main"
+  main.joined = true  -- its outcome is the run's: the caller reports it
   local interrupted
   local function main_done() return main:finished() end
   local function all_done() return next(live) == nil end
@@ -461,6 +483,16 @@ function M.run(fn, ...)
   end
   grace_deadline = nil
   return main, interrupted
+end
+
+--- The tasks that failed with nobody joining them, in the order they failed (forgotten once
+-- returned): a background task's error that would otherwise be lost.
+function M.unjoined_failures()
+  local out = {}
+  for task in pairs(unjoined) do out[#out + 1] = task end
+  table.sort(out, function(a, b) return unjoined[a] < unjoined[b] end)
+  unjoined = {}
+  return out
 end
 
 --- The traceback recorded when `err` was raised in a task, if any.

@@ -9,16 +9,15 @@ return {
   description = "Create (or reset) the branch of a pull request, pr-N-TIME, with a compute; or delete it",
   params = {
     { name = "project", type = "string", required = true, help = "the project ID" },
-    { name = "pr", type = "number", required = true, min = 1, help = "the pull request number" },
+    { name = "pr", type = "number", integer = true, required = true, min = 1, help = "the pull request number" },
     { name = "action", type = "enum", values = { "create", "delete" }, default = "create", help = "what to do" },
-    { name = "ttl", type = "duration", default = "3d", help = "expiry of the branch (a safety net)" },
+    { name = "ttl", type = "duration", default = "3d", min = "1s", max = "30d", help = "expiry of the branch (a safety net)" },
     { name = "source", type = "string", help = "branch to copy (full name; default: the project's default branch)" },
     { name = "compute", type = "boolean", default = true, help = "wait for the branch's read-write compute and print where to connect" },
     { name = "env_file", type = "string", help = "write PG* variables, password included, to this file (mode 0600)" },
   },
   run = function(ctx, p)
-    local n = math.tointeger(p.pr)
-    if not n then error("--pr must be a whole number, got " .. tostring(p.pr), 0) end
+    local n = p.pr  -- a whole number, checked with the other parameters before anything ran
     local client = ctx.client
     local project = client:get_project(p.project)
     local prefix = "pr-" .. n .. "-"
@@ -37,7 +36,7 @@ return {
       return
     end
     delete_old("reset: deleted")
-    local spec = { ttl = string.format("%ds", math.floor(p.ttl)), source_branch = p.source }
+    local spec = { ttl = string.format("%ds", p.ttl), source_branch = p.source }
     local branch = project:create_branch(prefix .. os.time(), spec):wait()
     ctx.print("created " .. branch.name)
     if not p.compute or ctx.dry_run then return branch end

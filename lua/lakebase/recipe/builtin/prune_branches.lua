@@ -7,7 +7,7 @@ return {
   params = {
     { name = "project", type = "string", required = true, help = "the project ID" },
     { name = "prefix", type = "string", required = true, help = "only branches whose ID starts with this" },
-    { name = "older_than", type = "duration", default = "7d", help = "only branches created longer ago" },
+    { name = "older_than", type = "duration", default = "7d", min = 0, help = "only branches created longer ago" },
   },
   run = function(ctx, p)
     if p.prefix == "" then error("--prefix must not be empty (it would match every branch)", 0) end

@@ -7,11 +7,11 @@ return {
     { name = "endpoint", type = "string", required = true, help = "projects/P/branches/B/endpoints/E" },
     { name = "min_cu", type = "number", min = 0.5, max = 64, help = "minimum compute units" },
     { name = "max_cu", type = "number", min = 0.5, max = 64, help = "maximum compute units" },
-    { name = "suspend", type = "duration", help = "suspend after this much inactivity (60s to 7d)" },
+    { name = "suspend", type = "duration", min = "60s", max = "7d", help = "suspend after this much inactivity" },
   },
   run = function(ctx, p)
     local fields = { autoscaling_limit_min_cu = p.min_cu, autoscaling_limit_max_cu = p.max_cu,
-      suspend_timeout_duration = p.suspend and string.format("%ds", math.floor(p.suspend)) or nil }
+      suspend_timeout_duration = p.suspend and string.format("%ds", p.suspend) or nil }
     if next(fields) == nil then error("nothing to change: give --min-cu, --max-cu or --suspend", 0) end
     local ep = ctx.client:get(p.endpoint, "endpoint")
     local updated = ep:update(fields):wait()
