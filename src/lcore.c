@@ -18,6 +18,7 @@
 #include "lpg.h"
 #include "ltls.h"
 #include "lrepl.h"
+#include "linterrupt.h"
 #include "sha256.h"
 
 #define HANDLE_MT "lakebase.Handle"
@@ -324,6 +325,7 @@ int lb_open_core(lua_State *L) {
   lb_pg_register(L, loop);       /* adds pg_connect */
   lb_tls_register(L);            /* adds tls_server */
   lb_repl_register(L);           /* adds repl_open, repl_prompt, repl_feed, ... */
+  lb_interrupt_register(L);      /* adds running_enter and running_leave */
   lua_pushstring(L, LB_VERSION);
   lua_setfield(L, -2, "version");
   return 1;

@@ -62,6 +62,9 @@ struct lb_loop {
 /* Signals arrive through a self-pipe so that epoll_wait wakes up. */
 static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t sig_last, sig_unread;
+static volatile sig_atomic_t unread_for;  /* seconds the current signal has gone unread */
+
+static void (*on_stuck)(int sig);
 
 static void on_signal(int sig) {
   int saved = errno;
@@ -72,9 +75,32 @@ static void on_signal(int sig) {
   }
   sig_last = sig;
   sig_unread = 1;
+  unread_for = 0;
   if (sig_pipe[1] >= 0 && write(sig_pipe[1], "s", 1) < 0) { /* pipe full: a wakeup is queued */ }
+  /* A script busy in code that never waits never returns to the loop: if the signal is still
+     unread a second from now, on_alarm has the running code interrupted where it is. */
+  if (on_stuck) alarm(1);
   errno = saved;
 }
+
+/* Each second a signal stays unread, the running code is interrupted again (it may have caught
+   the interruption); after five, the process ends as a second signal would end it. */
+static void on_alarm(int sig) {
+  int saved = errno;
+  (void)sig;
+  if (sig_unread && on_stuck) {
+    unread_for = unread_for + 1;
+    if (unread_for >= 5) {
+      signal(sig_last, SIG_DFL);
+      raise(sig_last);
+    }
+    on_stuck(sig_last);
+    alarm(1);
+  }
+  errno = saved;
+}
+
+void lb_loop_on_stuck(void (*fn)(int sig)) { on_stuck = fn; }
 
 /* SIGCHLD only wakes epoll_wait; it is not an interrupt (sig_last/sig_unread stay untouched). */
 static void on_sigchld(int sig) {
@@ -199,6 +225,8 @@ lb_loop *lb_loop_new(const char **err) {
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
     sa.sa_handler = on_sigchld;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);

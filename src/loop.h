@@ -97,6 +97,9 @@ int lb_loop_pending(const lb_loop *loop);
 
 /* The last signal received (SIGINT, SIGTERM) since the previous call, or 0. */
 int lb_loop_take_signal(lb_loop *loop);
+/* fn(sig) is called from a signal handler when SIGINT/SIGTERM has not been picked up by the loop
+   a second after it came (the program is busy, not waiting). It must be async-signal-safe. */
+void lb_loop_on_stuck(void (*fn)(int sig));
 
 /* Counters for --verbose and benchmarks. */
 typedef struct lb_loop_stats {

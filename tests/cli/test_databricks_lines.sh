@@ -107,9 +107,10 @@ table=$(cat <<'TABLE'
 0 => lakebase --profile dev postgres list-branches projects/my-project --log-level debug --log-file $tmp/debug.log -o json => GET projects/my-project/branches :: #json(out) == #r.branches and io.open(os.getenv("tmp") .. "/debug.log"):read("a"):find("GET http", 1, true)
 0 => lakebase postgres list-branches projects/my-project --limit 1 -o json => GET projects/my-project/branches :: #json(out) == 1
 0 => lakebase postgres update-branch $B/my-branch spec.is_protected --json '{"spec": {"is_protected": true}}' => GET projects/my-project/branches/my-branch :: r.status.is_protected == true
-0 => lakebase postgres update-branch $B/my-branch spec.is_protected --json '{"spec": {"is_protected": false}}' --no-wait -o json => GET projects/my-project/branches/my-branch :: json(out).name:find("/operations/") ~= nil
-0 => lakebase postgres update-branch $B/my-branch "" --json '{"spec": {"is_protected": true}}' => GET projects/my-project/branches/my-branch :: r.status.is_protected == true
-0 => lakebase postgres update-branch $B/my-branch --json '{"spec": {"is_protected": false}}' => GET projects/my-project/branches/my-branch :: r.status.is_protected == false
+0 => lakebase postgres update-branch $B/flags-first spec.is_protected --json '{"spec": {"is_protected": true}}' --no-wait -o json => GET projects/my-project/branches/flags-first :: json(out).name:find("/operations/") ~= nil
+0 => lakebase postgres update-branch $B/my-branch "" --json '{"spec": {"is_protected": false}}' => GET projects/my-project/branches/my-branch :: r.status.is_protected == false
+0 => lakebase postgres update-branch $B/my-branch --json '{"spec": {"is_protected": true}}' => GET projects/my-project/branches/my-branch :: r.status.is_protected == true
+0 => lakebase postgres update-branch $B/my-branch --json '{"spec": {"is_protected": false}}' -o json => GET projects/my-project/branches/my-branch :: r.status.is_protected == false
 0 => lakebase postgres update-branch $B/dev-branch spec.expiration --json '{"spec": {"ttl": "86400s"}}' => GET projects/my-project/branches/dev-branch :: time(r.status.expire_time) - now > 86000
 0 => lakebase postgres update-branch $B/dev-branch "spec.expiration" --json '{"spec": {"no_expiry": true}}' => GET projects/my-project/branches/dev-branch :: r.status.expire_time == nil
 2 => lakebase postgres update-branch $B/dev-branch spec.ttl --json '{"spec": {"ttl": "86400s"}}' => GET projects/my-project/branches/dev-branch :: r.status.expire_time == nil

@@ -182,7 +182,11 @@ local LEFT_BEHIND = 3
 local function run_chunk(chunk, args)
   local task, signal, forced = sched.run(chunk, table.unpack(args))
   if signal then
-    io.stderr:write("lakebase: interrupted by ", signal, forced and " (cleanup abandoned)" or "", "\n")
+    -- Busy code that never waited was interrupted where it was (src/linterrupt.c): say where.
+    local busy = type(task.error) == "string" and task.error:find("while running code that never waits", 1, true)
+    local where = busy and task.traceback and task.traceback:match("\n%s*([^\n]-:%d+:) in ") or nil
+    io.stderr:write("lakebase: interrupted by ", signal, busy and (" while running code that never waits" ..
+      (where and (" (at " .. where:gsub(":$", "") .. ")") or "")) or "", forced and " (cleanup abandoned)" or "", "\n")
   end
   local code = exit_code_of(task, signal)
   local orphans = sched.unjoined_failures()

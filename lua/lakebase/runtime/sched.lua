@@ -10,7 +10,20 @@ local errors = require "lakebase.base.errors"
 
 local M = {}
 
-local raw_create, raw_resume, raw_yield = coroutine.create, coroutine.resume, coroutine.yield
+local raw_create, raw_yield = coroutine.create, coroutine.yield
+
+-- Every resume tells the host which coroutine runs, so that a signal can interrupt one busy in
+-- code that never waits (src/linterrupt.c).
+local plain_resume = coroutine.resume
+local function left(...)
+  core.running_leave()
+  return ...
+end
+local function raw_resume(co, ...)
+  if type(co) ~= "thread" then return plain_resume(co, ...) end
+  core.running_enter(co)
+  return left(plain_resume(co, ...))
+end
 local raw_status, raw_close, raw_running = coroutine.status, coroutine.close, coroutine.running
 local pack, unpack = table.pack, table.unpack
 
@@ -482,6 +495,11 @@ function M.run(fn, ...)
     if until_fn == main_done then M.cancel_all("the main task finished") end
   end
   grace_deadline = nil
+  if not interrupted then
+    -- A signal that ended a task busy in code that never waits (src/linterrupt.c) is still unread.
+    local _, sig = core.poll(0)
+    interrupted = sig
+  end
   return main, interrupted
 end
 
