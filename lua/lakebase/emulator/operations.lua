@@ -151,12 +151,14 @@ local function stop_computes(E, rec)
   end
 end
 
+-- Deleted for good: computes stopped (deepest first), then branch and snapshot data removed.
 local function purge(E, rec)
   for _, child in ipairs(E.store:descendants(rec.name)) do
     if child.kind == "endpoint" then E.compute.stop_endpoint(child, true) end
-    if child.kind == "snapshot" then E.compute.remove_data(child) end
+    if child.kind == "snapshot" or child.kind == "branch" then E.compute.remove_data(child) end
     E.store:remove(child.name)
   end
+  if rec.kind == "branch" then E.compute.remove_data(rec) end
   E.store:remove(rec.name)
 end
 
