@@ -363,7 +363,7 @@ function M.housekeeping(E)
   end
   for _, rec in ipairs(expired) do
     local project = E.store:get(rec.parent)
-    if project and E.store:get(rec.name) and not rec.busy and status.refresh(E, project).default_branch ~= rec.name then
+    if project and E.store:get(rec.name) and not rec.busy and status.default_branch_of(project) ~= rec.name then
       log.debug("emulator: %s %s expired", rec.kind, rec.name)
       M.start(E, rec, "delete", {})
     end

@@ -80,7 +80,7 @@ function M.create(E, def, parent, spec, existing, id)
     if existing then return end  -- the lineage of a branch never changes
     local project = E.store:get(parent)
     if spec.source_snapshot then return restorable(E, parent, spec.source_snapshot) end
-    spec.source_branch = spec.source_branch or require("lakebase.emulator.status").refresh(E, project).default_branch
+    spec.source_branch = spec.source_branch or require("lakebase.emulator.status").default_branch_of(project)
     return source_point(E, project, spec)
   elseif kind == "endpoint" then
     if spec.endpoint_type == "ENDPOINT_TYPE_READ_WRITE" then
@@ -151,7 +151,7 @@ function M.delete(E, def, rec)
     end
     if rec.spec.is_protected then return M.conflict("cannot delete protected branch " .. rec.name) end
     local project = E.store:get(rec.parent, true)
-    if require("lakebase.emulator.status").refresh(E, project).default_branch == rec.name then
+    if require("lakebase.emulator.status").default_branch_of(project) == rec.name then
       return M.conflict("cannot delete the default branch " .. rec.name .. " of " .. rec.parent ..
         ": make another branch the default first")
     end

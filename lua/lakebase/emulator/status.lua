@@ -76,6 +76,12 @@ local function expire_time_of(spec, created)
 end
 M.expire_time_of = expire_time_of
 
+--- The full name of a project's default branch (cheap: a branch's status and every branch create
+-- need it, where deriving the project's whole status would walk all its branches).
+function M.default_branch_of(project)
+  return project.spec.default_branch or (project.name .. "/branches/" .. ((project.runtime or {}).root_branch or "production"))
+end
+
 local derive = {}
 
 function derive.project(E, rec, s)
@@ -86,7 +92,7 @@ function derive.project(E, rec, s)
   s.default_endpoint_settings = copy(spec.default_endpoint_settings)
   s.project_id = rec.id
   s.owner = (rec.runtime or {}).owner or E.opts.user
-  s.default_branch = spec.default_branch or (rec.name .. "/branches/" .. ((rec.runtime or {}).root_branch or "production"))
+  s.default_branch = M.default_branch_of(rec)
   s.branch_logical_size_limit_bytes = M.PROJECT_DEFAULTS.size_limit
   s.synthetic_storage_size_bytes = (rec.runtime or {}).storage_bytes or 0
   -- The latest activity of any of the project's computes.
@@ -107,7 +113,7 @@ function derive.branch(E, rec, s)
   s.current_state = rt.state or "INIT"
   s.pending_state = rt.pending_state
   s.state_change_time = rt.state_change_time or rec.create_time
-  s.default = project ~= nil and project.status ~= nil and project.status.default_branch == rec.name
+  s.default = project ~= nil and M.default_branch_of(project) == rec.name
   s.is_protected = spec.is_protected or false
   s.logical_size_bytes = rt.size_bytes or 0
   s.expire_time = expire_time_of(spec, rt.created_at or E.clock())
