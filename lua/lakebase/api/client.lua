@@ -333,7 +333,7 @@ function Client:create(parent, kind, id, spec, opts)
         end
       end
     end })
-    local op = settled_op or operation.new(self, shape.operation(raw, "POST", path), kind, name)
+    local op = settled_op or operation.new(self, shape.operation(raw, "POST", path), kind, name, "create")
     op.creates, op.resource_name = true, name
     return op
   end
@@ -377,7 +377,7 @@ function Client:mutate(method, name, query, body, kind)
   if type(raw) == "table" and raw.done == nil and type(raw.name) == "string" and not raw.name:find("/operations/", 1, true) then
     return operation.settled(self, self:wrap(kind, shape.resource(raw, method, name)), kind, name)
   end
-  return operation.new(self, shape.operation(raw, method, name), kind, name)
+  return operation.new(self, shape.operation(raw, method, name), kind, name, method == "DELETE" and "delete" or "update")
 end
 
 --- The kind of the resource a name designates ("projects/p/branches/b" -> "branch").

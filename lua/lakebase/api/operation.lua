@@ -4,7 +4,7 @@
 local sched = require "lakebase.runtime.sched"
 local core = require "lakebase.core"
 local errors = require "lakebase.base.errors"
-local retry = require "lakebase.api.retry"
+local waits = require "lakebase.api.waits"
 local progress = require "lakebase.runtime.progress"
 local shape = require "lakebase.api.shape"
 
@@ -18,10 +18,12 @@ function Operation:__tostring()
   return "lakebase.Operation(" .. tostring(self.name) .. (self.done_ and ", done" or "") .. ")"
 end
 
---- Wraps an Operation body from the API. `kind` is the resource kind it yields.
-function M.new(client, body, kind, resource_name)
+--- Wraps an Operation body from the API. `kind` is the resource kind it yields; `verb` the work
+-- ("create", "update", "delete", "undelete"; nil when not known) that its wait learns durations of,
+-- counted from now (the answer that started it has just come).
+function M.new(client, body, kind, resource_name, verb)
   return setmetatable({ client = client, name = body.name, raw = body, kind = kind, resource_name = resource_name,
-    done_ = body.done == true }, Operation)
+    done_ = body.done == true, verb = verb, started = core.now() }, Operation)
 end
 
 --- A finished operation standing for work found already done (a create retried after its answer
@@ -29,7 +31,8 @@ end
 function M.settled(client, resource, kind, name)
   local initializing = resource and type(resource.status) == "table" and resource.status.current_state == "INIT"
   return setmetatable({ client = client, name = name or (resource and resource.name), kind = kind,
-    done_ = not initializing, poll_resource = initializing, resource = resource, raw = { done = true } }, Operation)
+    done_ = not initializing, poll_resource = initializing, resource = resource, raw = { done = true },
+    verb = "settle", started = core.now() }, Operation)
 end
 
 local function result(self)
@@ -71,22 +74,20 @@ function Operation:done()
   return self.done_
 end
 
--- Polls until done (or opts.timeout), then gives the result.
+-- Polls until done (or opts.timeout), then gives the result: when to poll is learned from the
+-- operations of the same kind this process has waited for (lakebase.api.waits).
 local function wait_done(self, opts)
   if self.done_ then return result(self) end
   local timeout = opts.timeout or 1200
-  local start = core.now()
   local finish = progress.begin(self.name or "operation")
-  local ok, err = pcall(function()
-    while not self:done() do
-      local elapsed = core.now() - start
-      if elapsed >= timeout then
-        error(errors.new { kind = "timeout", operation = self.name,
-          message = string.format("operation %s did not finish within %gs", tostring(self.name), timeout) }, 0)
-      end
-      sched.sleep(math.min(retry.poll_interval(elapsed), timeout - elapsed))
-    end
-  end)
+  local group = waits.group(self.client.host, self.kind, self.verb)
+  -- The timeout counts from the call to wait, the learned durations from the operation's start.
+  local called = core.now()
+  local ok, err = pcall(waits.poll, group, self.started or called, called + timeout, function() return self:done() end,
+    function()
+      return errors.new { kind = "timeout", operation = self.name,
+        message = string.format("operation %s did not finish within %gs", tostring(self.name), timeout) }
+    end)
   finish()
   if not ok then error(err, 0) end
   return result(self)

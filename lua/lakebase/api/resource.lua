@@ -92,7 +92,7 @@ local function make_class(kind)
     function C:undelete()
       local client, path = owner[self], self.name .. "/undelete"
       local raw = client:request("POST", path, nil, {})
-      return operation.new(client, shape.operation(raw, "POST", path), kind, self.name)
+      return operation.new(client, shape.operation(raw, "POST", path), kind, self.name, "undelete")
     end
   end
 

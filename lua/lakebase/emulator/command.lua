@@ -22,7 +22,8 @@ Options:
                        the same secrets read from a file (its first line), so that they are not
                        on the command line, where any local user can read them (ps, /proc)
   --user EMAIL         the identity behind the personal access token (default emulator-user@example.com)
-  --op-latency S       minimum seconds each long-running operation takes (default 0)
+  --op-latency S       seconds each long-running operation takes at least (default 0), or a
+                       spread LOW-HIGH (e.g. 1-3: each draws uniformly between 1 and 3 s)
   --faults SPEC        inject faults: comma-separated KIND=RATE with KIND one of 429, 503, drop,
                        slow, malformed, operror, lag and RATE between 0 and 1 (e.g. 429=0.2,drop=0.05);
                        lag: a GET of an endpoint younger than --lag-seconds answers 404, as the
@@ -48,7 +49,7 @@ POST /api/2.0/postgres/credentials as the identity that minted it. The certifica
 CA made at start; its file is printed ("postgres CA: FILE") for clients that verify it.
 ]]
 
-local NUMBERS = { ["--port"] = "port", ["--op-latency"] = "op_latency", ["--seed"] = "seed",
+local NUMBERS = { ["--port"] = "port", ["--seed"] = "seed",
   ["--slow-seconds"] = "slow_seconds", ["--credential-ttl"] = "credential_ttl", ["--oauth-ttl"] = "oauth_ttl",
   ["--suspend-after"] = "suspend_after", ["--lag-seconds"] = "lag_seconds" }
 local STRINGS = { ["--data"] = "data", ["--token"] = "token", ["--client-id"] = "client_id",
@@ -96,6 +97,11 @@ function M.parse(args, i, getenv)
       local n = tonumber(v or "")
       if not n or n < 0 then return nil, "option '" .. key .. "' needs a number >= 0, got " .. tostring(v) end
       opts[NUMBERS[key]] = n
+    elseif key == "--op-latency" then
+      local v = take()
+      local range, why = require("lakebase.emulator.latency").parse(v or "")
+      if not range then return nil, "option '--op-latency': " .. (v and why or "needs a value") end
+      opts.op_latency = range[1] == range[2] and range[1] or v
     elseif STRINGS[key] then
       local v = take()
       if v == nil or v == "" then return nil, "option '" .. key .. "' needs a value" end

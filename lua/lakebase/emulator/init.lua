@@ -18,6 +18,7 @@ local faults = require "lakebase.emulator.faults"
 local store_mod = require "lakebase.emulator.store"
 local credentials = require "lakebase.emulator.credentials"
 local child = require "lakebase.emulator.child"
+local latency = require "lakebase.emulator.latency"
 
 local M = {}
 
@@ -140,7 +141,7 @@ local function handle(E, req)
 end
 
 --- Starts the emulator. opts: port (0 = free port), data (directory, nil = memory only), token,
--- client_id, client_secret, user, op_latency, faults (string), seed, slow_seconds, retry_after,
+-- client_id, client_secret, user, op_latency (seconds, or a spread "1-3"), faults (string), seed, slow_seconds, retry_after,
 -- credential_ttl, oauth_ttl, postgres (false: simulated computes), pg_bindir.
 -- Returns the emulator: .url, .port, .token, .ca_file, :stop().
 function M.start(opts)
@@ -159,6 +160,10 @@ function M.start(opts)
     rng_state = rng_state * 6364136223846793005 + 1442695040888963407
     return ((rng_state >> 17) & 0x7fffffffffff) % (max + 1)
   end
+  -- Each operation's latency: opts.op_latency seconds, or drawn from a spread ("1-3").
+  local _, bad_latency = latency.parse(opts.op_latency or 0)
+  if bad_latency then error("emulator op_latency: " .. bad_latency, 2) end
+  function E.op_latency() return latency.draw(opts.op_latency, function() return E.rng(999999) / 1e6 end) end
   E.tasks = {}
   function E.spawn(fn)
     local t = sched.spawn(fn)

@@ -270,7 +270,8 @@ end
 local function run(E, op, rec)
   local verb, opts = op.verb, op.opts or {}
   local ok, err = pcall(function()
-    local latency = E.opts.op_latency or 0
+    local latency = E.op_latency()
+    log.debug("emulator: operation %s takes %.3fs", op.name, latency)  -- read by tests/bench/run
     if latency > 0 then sched.sleep(latency) end
     if E.faults and E.faults.roll("operror") then
       error(errors.new { kind = "injected", message = "injected operation failure (fault injection)" }, 0)
