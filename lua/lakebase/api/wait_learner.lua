@@ -6,8 +6,12 @@
 -- - durations known, some of them beyond this operation's last "not done": poll at the middle one
 --   of those, so that a run of equal operations is seen done one poll after it finishes;
 -- - otherwise (nothing known, or the operation has outlasted all of them) back off as the fixed
---   schedule always did: 15 % of the time so far (at least 0.15 s, at most 10 s); once durations
---   are known the step is finer (5 %, at least 0.05 s), as the operation is likely to end soon;
+--   schedule always did: 15 % of the time so far (at least 0.15 s, at most 10 s); while the
+--   operation has run less than twice the longest duration seen the step is finer (5 %, at least
+--   0.05 s), as it is likely to end soon;
+-- - before a target, insurance polls at doubling times (from 0.15 s) catch an operation much
+--   shorter than those seen; once most polls aimed at targets have missed, targets are doubted and the
+--   waits back off (the first of many concurrent operations to finish can be the shortest);
 -- - the waits of a group back off together: with more than SCOUTS of them pending, each one's step
 --   grows so that the group as a whole polls SCOUTS times per step (each at its own phase), and
 --   the first of them to see one done teaches the rest, which are woken and poll then;
@@ -20,7 +24,7 @@ M.FINE_MIN, M.FINE_RATIO = 0.05, 0.05      -- past every duration seen: it shoul
 M.SCOUTS = 8                               -- polls per step a pending group makes as a whole
 M.KEEP = 64                                -- durations kept per group (the most recent)
 M.GAP, M.GAP_RATIO = 0.02, 0.02            -- a target this close after the last poll is passed
-M.INSURE = 0.5                             -- before a target: a poll at 50 % of the time so far
+M.INSURE = 1.0                             -- before a target: polls at doubling times
 M.MISSES = 3                               -- aimed polls that missed before targets are doubted
 
 -- Priors: durations the service's operations typically take, used until one is seen [?: not
@@ -101,7 +105,10 @@ end
 -- The backoff step at elapsed `e`, spread over the group's pending waits.
 function Group:step(e)
   local step
-  if #self.durations == 0 then
+  local s = self:sorted()
+  -- Fine steps only while the operation may still end about when those seen did: one that has
+  -- run twice as long as any of them is backed off from as if nothing were known.
+  if #s == 0 or e > 2 * s[#s] then
     step = math.max(M.MIN, math.min(M.CAP, e * M.RATIO))
   else
     step = math.max(M.FINE_MIN, math.min(M.CAP, e * M.FINE_RATIO))
@@ -119,8 +126,7 @@ end
 
 --- When (absolute time) waiter `w` should poll next, asked at time `now`: after a poll, and
 -- again whenever the group learns something (see listen). Until an aimed-at duration, an
--- operation much shorter than those seen is still caught by insurance polls (50 % of the time
--- so far).
+-- operation much shorter than those seen is still caught by insurance polls (doubling times).
 function Group:next(w, now)
   local e = now - w.start
   local t = self:target(w.last)
@@ -142,20 +148,28 @@ function Group:next(w, now)
     w.phased = true
     return w.start + math.max(self.prior / 10, self:step(0) * w.phase)
   end
-  return w.polled_at + self:step(w.last) * w.jitter
+  local at = w.polled_at + self:step(w.last) * w.jitter
+  if at < now and w.planned > now then
+    -- What the group learned since this wait's last poll has made it overdue: spread the overdue
+    -- waits over one step from now rather than have them all poll at once.
+    w.rephased = math.min(w.rephased or math.huge, now + self:step(now - w.start) * w.phase)
+    at = w.rephased
+  end
+  return at
 end
 
 --- Records a poll of `w` at time `now`: done or not. A done operation adds its duration and tells
 -- the listeners (returns true when it did).
 function Group:polled(w, now, done)
   w.polls = w.polls + 1
-  w.polled_at, w.jitter, w.insure_at = now, 0.9 + 0.2 * self.random(), nil
+  w.polled_at, w.jitter, w.insure_at, w.rephased = now, 0.9 + 0.2 * self.random(), nil, nil
   if w.aimed then
     if done then self.hits = self.hits + 1 else self.misses = self.misses + 1 end
   end
   local e = now - w.start
   if not done then
     w.last = e
+    w.planned = now + self:step(e) * w.jitter   -- when it would poll, were nothing learned meanwhile
     return false
   end
   if not w.ended then
