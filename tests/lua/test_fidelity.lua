@@ -54,7 +54,14 @@ T.test("2.1 project defaults are materialised in status", function()
   T.eq(s.branch_logical_size_limit_bytes, 8796093022208, "8 TiB")
   T.eq(s.pg_version, 17, "Postgres 17 by default")
   T.eq(s.owner, "emulator-user@example.com", "owner")
-  T.ok(s.compute_last_active_time, "compute_last_active_time")
+  -- Given once no compute of the project runs [live: GETs of fresh projects have none].
+  T.eq(s.compute_last_active_time, nil, "no compute_last_active_time while the primary compute runs")
+  ok("POST", "projects?project_id=idle", { spec = {} })
+  ok("PATCH", "projects/idle/branches/production/endpoints/primary?update_mask=spec.disabled", { spec = { disabled = true } })
+  local idle = get("projects/idle").status
+  T.ok(idle.compute_last_active_time and idle.compute_last_active_time:match("^%d+%-%d+%-%d+T"),
+    "compute_last_active_time once it is suspended")
+  ok("DELETE", "projects/idle?purge=true")
 end)
 
 T.test("2.1 default_endpoint_settings.no_suspension; its group mask spec.project_default_settings.suspension", function()
