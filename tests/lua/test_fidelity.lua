@@ -372,8 +372,12 @@ T.test("3.4 update masks: bare spec replaces, leaves and groups change one thing
   local b = ok("PATCH", "projects/fid/branches/masks?update_mask=spec", { spec = { no_expiry = true } })
   T.eq(b.status.is_protected, false, "spec: absent fields cleared")
   T.eq(b.status.expire_time, nil, "spec: the expiry replaced")
-  refused("PATCH", "projects/fid/branches/masks?update_mask=spec", { spec = { source_branch = "projects/fid/branches/child" } },
-    400, "INVALID_PARAMETER_VALUE", "immutable", "spec: an immutable field changed")
+  -- An immutable field changed under `spec` keeps its value, as a role's postgres_role does [live].
+  b = ok("PATCH", "projects/fid/branches/masks?update_mask=spec", { spec = { source_branch = "projects/fid/branches/child",
+    no_expiry = true } })
+  T.eq(b.status.source_branch, "projects/fid/branches/production", "spec: an immutable field keeps its value")
+  refused("PATCH", "projects/fid/branches/masks?update_mask=spec.source_branch", { spec = { source_branch = "projects/fid/branches/child" } },
+    400, "INVALID_PARAMETER_VALUE", "^Unknown field path in update_mask: spec.source_branch", "an immutable field's own path")
   b = ok("PATCH", "projects/fid/branches/masks?update_mask=spec.is_protected", { spec = { is_protected = true, ttl = "60s" } })
   T.eq(b.status.is_protected, true, "leaf") T.eq(b.status.expire_time, nil, "a field outside the mask is ignored")
   refused("PATCH", "projects/fid/branches/masks?update_mask=spec.is_protected.x", { spec = { is_protected = false } },

@@ -214,7 +214,7 @@ M.role = {
   spec = F.object {
     postgres_role = F.string { min = 1, max = 63, immutable = true, required = true },
     identity_type = F.enum(IDENTITY_TYPES, { immutable = true }),
-    auth_method = F.enum(AUTH_METHODS),
+    auth_method = F.enum(AUTH_METHODS, { immutable = true }),
     membership_roles = F.list(F.enum(MEMBERSHIP_ROLES)),
     attributes = F.object { createdb = F.boolean(), createrole = F.boolean(), bypassrls = F.boolean() },
   },
