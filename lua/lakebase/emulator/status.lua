@@ -195,6 +195,10 @@ function derive.synced_table(E, rec, s)
     s.detailed_state = "SYNCED_TABLE_PROVISIONING_INITIAL_SNAPSHOT"
     s.unity_catalog_provisioning_state = "ACTIVE"
     s.provisioning_phase = "PROVISIONING_PHASE_MAIN"
+    -- How far the snapshot has got [live: shown right after a create; no rows to count here].
+    local from = rt.snapshot_from or E.clock()
+    s.ongoing_sync_progress = { estimated_completion_time_seconds = rt.online_at - E.clock(),
+      sync_progress_completion = math.min(0.99, (E.clock() - from) / math.max(rt.online_at - from, 1e-3)) }
     s.message = "Taking the initial snapshot of the source table."
   else
     s.detailed_state = ONLINE[spec.scheduling_policy] or "SYNCED_TABLE_ONLINE"
