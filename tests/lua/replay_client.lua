@@ -72,18 +72,26 @@ local function expected_failure(step)
   if exp.status and exp.status ~= 200 then return exp.status, exp.body and exp.body.error_code end
 end
 
+-- The parent and definition of a collection path ("projects/p/branches"; "projects"), or nil for
+-- a resource name.
+local function collection(path)
+  if select(2, path:gsub("/", "")) % 2 == 1 then return nil end
+  local parent, coll = path:match("^(.*)/([^/]+)$")
+  return parent, schema.by_collection[coll or path]
+end
+
 -- One step through the Lua client; returns the error it raised, if any.
 local function client_step(c, step)
   local method, target = step.request:match("^(%u+) (.+)$")
   local path, query = split_target(target)
   local ok, err = pcall(function()
-    if method == "POST" then
-      local segs = select(2, path:gsub("/", "")) + 1
-      assert(segs % 2 == 1, "a create goes to a collection: " .. path)
-      local parent, coll = path:match("^(.*)/([^/]+)$")
-      local def = schema.by_collection[coll or path]
+    local parent, def = collection(path)
+    if def and method == "POST" then
       local op = c:create(parent, def.kind, query[def.id_field], step.body, { replace_existing = query.replace_existing == "true" })
       return op:wait()
+    elseif def then  -- a listing, read to its end
+      for _ in c:list(parent, def.kind) do end
+      return
     end
     local def = names.parse(path)
     if method == "GET" then return c:get(path, def.kind) end
@@ -99,9 +107,10 @@ local function command_line(step)
   local method, target = step.request:match("^(%u+) (.+)$")
   local path, query = split_target(target)
   local body = step.body and lb.json.encode(step.body)
+  local parent, cdef = collection(path)
+  if cdef and method == "GET" then return { "postgres", "list-" .. cdef.collection:gsub("_", "-"), parent } end
   if method == "POST" then
-    local parent, coll = path:match("^(.*)/([^/]+)$")
-    local def = schema.by_collection[coll or path]
+    local def = cdef
     local argv = { "postgres", "create-" .. def.noun }
     if parent then argv[#argv + 1] = parent end
     argv[#argv + 1] = query[def.id_field]
