@@ -1,38 +1,14 @@
 #!/usr/bin/env bash
-# `databricks postgres` command lines as the Databricks docs, the CLI's help and Databricks'
-# examples write them, with `databricks` replaced by `lakebase`, run against an emulator; each one's
-# effect is then checked through the API (a GET of what it should have changed), not by trusting
-# its output. One row a line:
-#
-#   EXIT => COMMAND LINE (shell syntax) => GET PATH :: LUA EXPRESSION
-#
-# The expression sees `r` (the decoded GET answer, nil when it is 404), `out` (the line's stdout),
-# `json(s)`, `now` (os.time()), `time(s)` (RFC 3339 to seconds) and `names(list)` (the names of a
-# listing, space-separated). A line naming a profile (-p/--profile) runs without DATABRICKS_HOST
-# and DATABRICKS_TOKEN, so only the profile can make it work; the profile `dev` signs in with
-# OAuth M2M as service principal $SP. Every command of the CLI's postgres group that lakebase has
-# is here at least once (catalogs, synced tables, the Data API, CDF, snapshots and compute instances
-# too); psql lines run a fake psql that shows what it was given.
+# `databricks postgres` command lines as the Databricks docs (docs.databricks.com/oltp/projects/cli,
+# the CLI reference) and the CLI's help write them, with `databricks` replaced by `lakebase`, run
+# against an emulator; each one's effect is then checked through the API (a GET of what it should
+# have changed), not by trusting its output. The row format and what a row's expression sees are in
+# lines_lib.sh; test_databricks_corpus.sh holds the lines found in Databricks' repositories. Every
+# command of the CLI's postgres group that lakebase has is here at least once (catalogs, synced
+# tables, the Data API, CDF, snapshots and compute instances too).
 set -u
 LB=${1:?usage: test_databricks_lines.sh PATH_TO_LAKEBASE}
-tmp=$(mktemp -d)
-. "$(dirname "$0")/lib.sh"
-SP=7f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b
-start_emulator lines-token-0123456789 --client-id $SP --client-secret lines-secret-0123456789 --op-latency 0.05
-export HOME=$tmp/home
-mkdir -p "$HOME" "$tmp/bin"
-cat >"$HOME/.databrickscfg" <<EOF
-[dev]
-host = $DATABRICKS_HOST
-client_id = $SP
-client_secret = lines-secret-0123456789
-EOF
-cat >"$tmp/bin/psql" <<'EOF'
-#!/bin/sh
-echo "psql $*"
-echo "PGUSER=$PGUSER PGDATABASE=$PGDATABASE PGSSLMODE=$PGSSLMODE password:${PGPASSWORD:+set}"
-EOF
-chmod +x "$tmp/bin/psql"
+. "$(dirname "$0")/lines_lib.sh"
 printf '{"spec": {"display_name": "From A File", "pg_version": 17}}\n' >"$tmp/project.json"
 printf '{"spec": {"identity_type": "SERVICE_PRINCIPAL", "postgres_role": "%s", "auth_method": "LAKEBASE_OAUTH_V1"}}\n' $SP >"$tmp/role.json"
 # Variables the docs' "All Options" examples use.
@@ -40,39 +16,7 @@ PROJECT_ID=my-project BRANCH_ID=production ENDPOINT_ID=primary TARGET=prod DATAB
 UPDATE_MASK="spec.autoscaling_limit_min_cu,spec.autoscaling_limit_max_cu"
 B=projects/my-project/branches
 soon=$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)
-export SP soon tmp
-
-lakebase() { PATH="$tmp/bin:$PATH" "$LB" "$@"; }
-# The first page token of a listing, for --page-token.
-first_token() { "$LB" api GET "$1?page_size=1" -o json | "$LB" -e 'print(lakebase.json.decode(io.read("a")).next_page_token)'; }
-# The operation name in a --no-wait answer on stdout.
-op_of() { "$LB" -e 'print(lakebase.json.decode(io.read("a")).name)' <"$tmp/last.out"; }
-
-cat >"$tmp/check.lua" <<'LUA'
-local path, expr, outfile = ...
-local client = lakebase.default_client()
-local ok, r = pcall(client.request, client, "GET", path)
-if not ok then
-  if tostring(r):find("NOT_FOUND", 1, true) then r = nil else error(r, 0) end
-end
-local f = io.open(outfile, "rb")
-local out = f:read("a")
-f:close()
-local env = setmetatable({ r = r, out = out, json = lakebase.json.decode, now = os.time(),
-  time = require("lakebase.api.validate").timestamp,
-  names = function(list)
-    local t = {}
-    for i, x in ipairs(list or {}) do t[i] = x.name end
-    return table.concat(t, " ")
-  end }, { __index = _G })
-local fn = assert(load("return " .. expr, "=check", "t", env))
-local ok2, v = pcall(fn)
-if not (ok2 and v) then
-  io.stderr:write("check failed: ", expr, (ok2 and "" or (" (" .. tostring(v) .. ")")), "\nGET ", path, ": ",
-    r and lakebase.json.encode(r) or "404", "\n")
-  os.exit(1)
-end
-LUA
+export soon
 
 table=$(cat <<'TABLE'
 
@@ -199,22 +143,7 @@ table=$(cat <<'TABLE'
 TABLE
 )
 
-row=0
-while IFS= read -r spec; do
-  case $spec in ''|'#'*) continue ;; esac
-  want=${spec%% => *}; rest=${spec#* => }
-  line=${rest%% => *}; probe=${rest#* => }
-  path=${probe%% :: *}; path=${path#GET }; expr=${probe#* :: }
-  row=$((row + 1))
-  if [[ $line =~ (^|\ )(-p|--profile)[\ =] ]]; then
-    (unset DATABRICKS_HOST DATABRICKS_TOKEN; eval "$line") >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
-  else
-    (eval "$line") >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
-  fi
-  cp "$tmp/out" "$tmp/last.out"
-  check "$row: $line (exit $want)" rc_is "$want"
-  check "$row:   then GET $path :: $expr" "$LB" -e "$(cat "$tmp/check.lua")" "$path" "$expr" "$tmp/out"
-done <<<"$table"
+run_lines "$table"
 
 # Every command lakebase has in its postgres group (its --help) has a line above.
 "$LB" postgres --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' >"$tmp/commands"
