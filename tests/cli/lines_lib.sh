@@ -39,6 +39,19 @@ databricks() { lakebase "$@"; }
 first_token() { "$LB" api GET "$1?page_size=1" -o json | "$LB" -e 'print(lakebase.json.decode(io.read("a")).next_page_token)'; }
 # The operation name in a --no-wait answer on stdout.
 op_of() { "$LB" -e 'print(lakebase.json.decode(io.read("a")).name)' <"$tmp/last.out"; }
+# Waits (up to 10 s) until the operation the previous line printed with --no-wait is done (also
+# on a line that names a profile).
+host=$DATABRICKS_HOST token=$DATABRICKS_TOKEN
+settle() {
+  local op
+  op=$(op_of) || return 1
+  for _ in $(seq 100); do
+    DATABRICKS_HOST=$host DATABRICKS_TOKEN=$token "$LB" postgres get-operation "$op" -o json | grep -q '"done":true' &&
+      return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 cat >"$tmp/check.lua" <<'LUA'
 local path, expr, outfile = ...

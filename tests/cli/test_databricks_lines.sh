@@ -27,7 +27,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-project later --no-wait -o json => GET projects/later :: json(out).name:find("^projects/later/operations/") ~= nil
 0 => lakebase postgres get-operation "$(op_of)" -o json => GET projects/later :: json(out).name:find("^projects/later/operations/") ~= nil
 0 => lakebase postgres get-project projects/my-project => GET projects/my-project :: json(out).name == "projects/my-project"
-0 => lakebase postgres list-projects => GET projects :: out:find("\nprojects/my%-project ") and out:find("^NAME")
+0 => lakebase postgres list-projects => GET projects :: names(json(out)) == names(r.projects) and out:find("^%[\n  {\n")
 0 => lakebase postgres list-projects -o json => GET projects :: #json(out) == #r.projects
 0 => lakebase postgres list-projects --limit 2 -o json => GET projects :: #json(out) == 2 and #r.projects > 2
 0 => lakebase postgres list-projects --page-size 1 --page-token "$(first_token projects)" -o json => GET projects :: #json(out) == #r.projects - 1 and json(out)[1].name == r.projects[2].name
@@ -45,7 +45,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-branch --json '{"spec": {"ttl": "604800s"}}' projects/my-project flags-first => GET projects/my-project/branches/flags-first :: time(r.status.expire_time) - now > 604000
 0 => lakebase postgres create-branch projects/my-project ci-1 -p dev --json '{"spec": {"ttl": "3600s"}}' -o json => GET projects/my-project/branches/ci-1 :: json(out).name == "projects/my-project/branches/ci-1"
 0 => lakebase postgres get-branch $B/my-branch -o json => GET projects/my-project/branches/my-branch :: json(out).status.branch_id == "my-branch"
-0 => lakebase postgres list-branches projects/my-project => GET projects/my-project/branches :: out:find("\nprojects/my%-project/branches/dev%-branch ")
+0 => lakebase postgres list-branches projects/my-project => GET projects/my-project/branches :: names(json(out)) == names(r.branches) and names(r.branches):find("projects/my-project/branches/dev-branch", 1, true)
 0 => lakebase postgres list-branches projects/my-project --page-size 1 -o json => GET projects/my-project/branches :: #json(out) == #r.branches and #r.branches >= 4
 0 => DATABRICKS_OUTPUT_FORMAT=json lakebase postgres list-branches projects/my-project => GET projects/my-project/branches :: #json(out) == #r.branches
 0 => lakebase --profile dev postgres list-branches projects/my-project --log-level debug --log-file $tmp/debug.log -o json => GET projects/my-project/branches :: #json(out) == #r.branches and io.open(os.getenv("tmp") .. "/debug.log"):read("a"):find("GET http", 1, true)
@@ -89,7 +89,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-database $B/production second-db --json '{"spec": {"postgres_database": "second", "role": "projects/my-project/branches/production/roles/app-owner"}}' => GET projects/my-project/branches/production/databases/second-db :: r.status.postgres_database == "second"
 0 => lakebase postgres create-database $B/production --json '{"spec": {"postgres_database": "third", "role": "projects/my-project/branches/production/roles/app-owner"}}' -o json => GET projects/my-project/branches/production/databases :: names(r.databases):find(json(out).name, 1, true) and json(out).status.postgres_database == "third"
 0 => lakebase postgres get-database $B/production/databases/my-db -o json => GET projects/my-project/branches/production/databases/my-db :: json(out).status.postgres_database == "my_db"
-0 => lakebase postgres list-databases $B/production => GET projects/my-project/branches/production/databases :: out:find("\nprojects/my%-project/branches/production/databases/my%-db ")
+0 => lakebase postgres list-databases $B/production => GET projects/my-project/branches/production/databases :: names(json(out)) == names(r.databases) and names(r.databases):find("projects/my-project/branches/production/databases/my-db", 1, true)
 0 => lakebase postgres update-database $B/production/databases/second-db spec.postgres_database --json '{"spec": {"postgres_database": "renamed"}}' => GET projects/my-project/branches/production/databases/second-db :: r.status.postgres_database == "renamed"
 0 => lakebase postgres update-database $B/production/databases/second-db spec.role --json "{\"spec\": {\"role\": \"$B/production/roles/my-sp\"}}" => GET projects/my-project/branches/production/databases/second-db :: r.status.role == "projects/my-project/branches/production/roles/my-sp"
 0 => lakebase postgres delete-database $B/production/databases/second-db => GET projects/my-project/branches/production/databases/second-db :: r == nil
@@ -130,7 +130,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres delete-cdf-config $B/production/databases/my-db/cdf-configs/billing_feed --force => GET projects/my-project/branches/production/databases/my-db/cdf-configs/billing_feed :: r == nil
 0 => lakebase postgres create-snapshot projects/my-project before-migration --json '{"spec": {"source_branch": "projects/my-project/branches/production", "no_expiry": true}}' => GET projects/my-project/snapshots/before-migration :: r.status.source_branch == "projects/my-project/branches/production"
 0 => lakebase postgres get-snapshot projects/my-project/snapshots/before-migration -o json => GET projects/my-project/snapshots/before-migration :: json(out).name == r.name
-0 => lakebase postgres list-snapshots projects/my-project => GET projects/my-project/snapshots :: out:find("\nprojects/my%-project/snapshots/before%-migration ")
+0 => lakebase postgres list-snapshots projects/my-project -o text => GET projects/my-project/snapshots :: out:find("\nprojects/my%-project/snapshots/before%-migration ") and out:find("^NAME ")
 0 => lakebase postgres update-snapshot-schedule $B/production/snapshot-schedule schedule --json '{"schedule": [{"daily_schedule": {"hour": 3}, "retention": "604800s"}]}' => GET projects/my-project/branches/production/snapshot-schedule :: r.schedule[1].daily_schedule.hour == 3
 0 => lakebase postgres get-snapshot-schedule $B/production/snapshot-schedule -o json => GET projects/my-project/branches/production/snapshot-schedule :: json(out).schedule[1].retention == "604800s"
 0 => lakebase postgres delete-snapshot projects/my-project/snapshots/before-migration => GET projects/my-project/snapshots/before-migration :: r == nil

@@ -50,10 +50,12 @@ local function finish(op, a)
   return op:wait { timeout = a.timeout }
 end
 
-local function body_of(a)
+-- The --json body of a create or update of `def`, its values converted to the fields' types as the
+-- Databricks CLI converts them ("17" for an integer; cli/json_body.lua).
+local function body_of(a, def)
   local body = a.json or {}
   if type(body) ~= "table" then error({ usage = "--json must be a JSON object" }, 0) end
-  return body
+  return require("lakebase.cli.json_body").resource_body(def, body)
 end
 
 --- Checks that `name` is the resource name of a `kind` (projects/P/branches/B for a branch, ...),
@@ -129,7 +131,7 @@ for _, kind in ipairs(ORDER) do
         resource.check_id(def, id, "create-" .. noun)
         if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
         local opts = { replace_existing = a.replace_existing }
-        local body = body_of(a)
+        local body = body_of(a, def)
         if kind == "role" and body.role ~= nil then  -- as the Databricks CLI refuses it
           usage("--json gives the role itself, not wrapped in {\"role\": ...}: for example --json " ..
             "'{\"spec\": {\"postgres_role\": \"app\", \"identity_type\": \"SERVICE_PRINCIPAL\"}}'")
@@ -176,7 +178,7 @@ for _, kind in ipairs(ORDER) do
         "spec.expiration, spec.suspension, spec.project_default_settings.suspension; default: the fields --json gives)" ..
         (def.synchronous and "; the service answers with the " .. words(kind) .. " at once" or "") .. ".",
       run = function(client, a)
-        local body = body_of(a)
+        local body = body_of(a, def)
         local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
         -- An empty UPDATE_MASK is no mask, as in the Databricks CLI: the fields --json gives.
         local mask = a.UPDATE_MASK ~= "" and a.UPDATE_MASK or nil
@@ -233,13 +235,18 @@ local function ttl_of(v)
 end
 
 add { name = "generate-database-credential", args = { "ENDPOINT" }, flags = { "json", "ttl", "expire_time" },
-  json_args = {}, json_args_message = "with --json, ENDPOINT goes in the JSON ({\"endpoint\": \"projects/P/...\"}), " ..
-    "not as an argument",
+  json_args = { "ENDPOINT?" },
   help = "Mint a database credential (token, expire_time) for ENDPOINT; the token is the Postgres password. " ..
-    "--json gives the whole request ({endpoint, claims, ttl, expire_time}) instead of ENDPOINT.",
+    "--json gives the whole request ({endpoint, claims, ttl, expire_time}), ENDPOINT then optional.",
   run = function(client, a)
     local body = a.json or {}
-    local endpoint = a.ENDPOINT or body.endpoint
+    local endpoint = body.endpoint
+    -- The CLI takes ENDPOINT or the JSON's endpoint, never both; its own docs' "All Options" line
+    -- gives both (ENDPOINT --json '{}'), so lakebase takes the two when they agree.
+    if a.ENDPOINT and endpoint ~= nil and endpoint ~= a.ENDPOINT then
+      usage("ENDPOINT '" .. a.ENDPOINT .. "' and the endpoint in --json '" .. tostring(endpoint) .. "' differ: give it once")
+    end
+    endpoint = a.ENDPOINT or endpoint
     if endpoint == nil then usage("--json needs the endpoint: {\"endpoint\": \"projects/P/branches/B/endpoints/E\"}") end
     if type(endpoint) ~= "string" then usage("the endpoint in --json must be a string") end
     local name = M.check_name(endpoint, "endpoint")
