@@ -81,6 +81,12 @@ table=$(cat <<'TABLE'
 0 => lakebase psql --project mfg-copilot --profile dev -- -c "CREATE EXTENSION IF NOT EXISTS vector;" => GET projects/mfg-copilot/branches :: #r.branches == 2 and out:find("psql -c CREATE EXTENSION IF NOT EXISTS vector;", 1, true) and out:find("PGUSER=" .. os.getenv("SP"), 1, true)
 0 => lakebase postgres update-branch projects/mfg-copilot/branches/development --json '{"spec": {"is_protected": false}}' --profile dev => GET projects/mfg-copilot/branches/development :: r.status.is_protected == false
 0 => lakebase postgres delete-branch projects/mfg-copilot/branches/development --profile dev => GET projects/mfg-copilot/branches/development :: r == nil
+# ... the skills send people to -h for the spec fields.
+0 => lakebase postgres create-role -h => GET projects :: out:find("--role-id", 1, true) and out:find("membership_roles", 1, true)
+0 => lakebase postgres create-project -h => GET projects :: out:find("pg_version", 1, true) ~= nil
+0 => lakebase postgres create-endpoint -h => GET projects :: out:find("autoscaling_limit_min_cu", 1, true) and out:find("--no-wait", 1, true)
+0 => lakebase postgres update-endpoint -h => GET projects :: out:find("UPDATE_MASK", 1, true) and out:find("suspend_timeout_duration", 1, true)
+0 => lakebase postgres create-branch -h => GET projects :: out:find("source_branch_time", 1, true) ~= nil
 # ... there is no reset-branch command in the CLI either.
 2 => lakebase postgres reset-branch projects/mfg-copilot/branches/production --profile dev => GET projects/mfg-copilot/branches/production :: r.status.current_state == "READY"
 # ... synced-tables.md. The service makes the databricks_postgres database's resource with every branch;
@@ -185,6 +191,12 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-database "projects/oltp/branches/production" --database-id serving --replace-existing --json '{"spec": {"postgres_database": "serving", "role": "projects/oltp/branches/production/roles/app-sp"}}' --profile dev => GET projects/oltp/branches/production/databases/serving :: r.status.role == "projects/oltp/branches/production/roles/app-sp"
 0 => lakebase postgres get-endpoint "projects/oltp/branches/production/endpoints/primary" --profile dev -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["uid"])' => GET projects/oltp/branches/production/endpoints/primary :: out == r.uid .. "\n"
 0 => lakebase postgres generate-database-credential "projects/oltp/branches/production/endpoints/primary" --ttl 3600s -o json --profile dev | jq -r '.expire_time // empty' => GET projects/oltp/branches/production/endpoints/primary :: math.abs(time(out:sub(1, -2)) - now - 3600) <= 5
+# ... a pressure-gauge app's README: the CDF config by arguments, a synced table from a file, psql with -v.
+0 => lakebase postgres create-project pressure-gauge-reader --json '{"spec": {"display_name": "Pressure Gauge Reader", "pg_version": 17}}' >/dev/null; lakebase postgres create-database projects/pressure-gauge-reader/branches/production --database-id databricks-postgres --json "{\"spec\": {\"postgres_database\": \"databricks_postgres\", \"role\": \"$(lakebase postgres list-roles projects/pressure-gauge-reader/branches/production -o json | jq -r '.[0].name')\"}}" >/dev/null => GET projects/pressure-gauge-reader :: r.status.pg_version == 17
+0 => lakebase psql --project pressure-gauge-reader -- -d databricks_postgres -f src/lakebase/01_review_schema.sql => GET projects/pressure-gauge-reader :: out:find("psql -d databricks_postgres -f src/lakebase/01_review_schema.sql\n", 1, true)
+0 => lakebase postgres create-cdf-config projects/pressure-gauge-reader/branches/production/databases/databricks-postgres serverless_stable_catalog pressure_gauge review --cdf-config-id review_overrides => GET projects/pressure-gauge-reader/branches/production/databases/databricks-postgres/cdf-configs/review_overrides :: r.catalog == "serverless_stable_catalog" and r.schema == "pressure_gauge" and r.postgres_schema == "review"
+0 => printf '{"spec": {"source_table_full_name": "main.gold.gauge_readings_final", "primary_key_columns": ["image_id"], "scheduling_policy": "SNAPSHOT", "branch": "projects/pressure-gauge-reader/branches/production", "postgres_database": "databricks_postgres"}}' >$tmp/synced_table.json; lakebase postgres create-synced-table serverless_stable_catalog.pressure_gauge.gauge_readings_serving --json @$tmp/synced_table.json => GET synced_tables/serverless_stable_catalog.pressure_gauge.gauge_readings_serving :: json(out).name == r.name
+0 => lakebase psql --project pressure-gauge-reader -- -d databricks_postgres -v app_sp=$SP -f src/lakebase/02_app_grants.sql => GET projects/pressure-gauge-reader :: out:find("psql -d databricks_postgres -v app_sp=" .. os.getenv("SP") .. " -f src/lakebase/02_app_grants.sql\n", 1, true)
 0 => lakebase psql "projects/oltp/branches/production/endpoints/primary" -- -tAc "SELECT to_regnamespace('ci') IS NULL AS production_untouched;" => GET projects/oltp/branches/production/endpoints/primary :: out:find("psql -tAc SELECT to_regnamespace('ci') IS NULL AS production_untouched;\n", 1, true)
 TABLE
 )

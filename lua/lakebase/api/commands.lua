@@ -105,7 +105,10 @@ for _, kind in ipairs(ORDER) do
   local fields = {}
   for f in pairs(def.spec.fields) do fields[#fields + 1] = f end
   table.sort(fields)
-  local body_help = def.top_level and ("its fields (" .. table.concat(fields, ", ") .. ")") or "the body ({\"spec\": {...}})"
+  -- The fields, named in --help (the skills in Databricks' repositories send people to `-h` for them).
+  local field_list = table.concat(fields, ", ")
+  local body_help = def.top_level and ("its fields (" .. field_list .. ")") or
+    ("the body ({\"spec\": {...}}; spec fields: " .. field_list .. ")")
 
   if not (def.read_only or def.implicit) then
     local create_args, field_args = {}, FIELD_ARGS[kind] or {}
@@ -173,7 +176,7 @@ for _, kind in ipairs(ORDER) do
     add { name = "update-" .. noun, args = { "NAME", "UPDATE_MASK?" }, kind = kind, long_running = not def.synchronous,
       flags = { "json", "no_wait", "timeout", "name" },
       help = "Update " .. article(kind) .. "; --json gives the new values (" ..
-        (def.top_level and "its fields" or "{\"spec\": {...}}") .. "), UPDATE_MASK the " ..
+        (def.top_level and "its fields: " or "{\"spec\": {...}}; spec fields: ") .. field_list .. "), UPDATE_MASK the " ..
         "fields to change, comma-separated, as the service names them (a oneof by its group: " ..
         "spec.expiration, spec.suspension, spec.project_default_settings.suspension; default: the fields --json gives)" ..
         (def.synchronous and "; the service answers with the " .. words(kind) .. " at once" or "") .. ".",
