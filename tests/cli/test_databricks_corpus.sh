@@ -177,6 +177,12 @@ table=$(cat <<'TABLE'
 2 => lakebase psql --branch some-branch => GET projects :: out == ""
 
 # Public scripts (GitHub; the lines as their authors wrote them).
+# ... a project made in the workspace UI is named by the service, with a UUID that may start with a
+# digit, and its production branch br-...: the name goes to the service (which has no such project
+# here: 404, exit 1) instead of being refused as an ID one could not choose at creation (exit 2).
+1 => PROJECT_ID="9e2e7ee4-bc9e-4753-8249-f8f49f8ac26d"; PROJECT_PATH="projects/${PROJECT_ID}"; lakebase postgres list-branches "${PROJECT_PATH}" -o json 2>/dev/null => GET projects :: out == ""
+1 => lakebase postgres get-branch "projects/9e2e7ee4-bc9e-4753-8249-f8f49f8ac26d/branches/br-ancient-star-d17umpql" -o json 2>/dev/null => GET projects :: out == ""
+1 => lakebase psql --project 9e2e7ee4-bc9e-4753-8249-f8f49f8ac26d --branch br-ancient-star-d17umpql -- -c "SELECT 1" 2>/dev/null => GET projects :: out == ""
 0 => lakebase postgres list-projects | jq -r '.[] | select(.name | startswith("projects/my-project")) | .name' => GET projects :: out:find("^projects/my%-project\n") ~= nil
 0 => PROFILE=dev; ENDPOINT_NAME=projects/my-project/branches/production/endpoints/primary; lakebase -p "$PROFILE" -o json postgres get-endpoint "$ENDPOINT_NAME" | jq -r '.status.hosts.host // ""' => GET projects/my-project/branches/production/endpoints/primary :: out == r.status.hosts.host .. "\n"
 0 => lakebase --profile dev postgres create-project oltp --json '{"spec":{"pg_version":17}}' --timeout 15m -o json | jq '{name, pg: .status.pg_version}' => GET projects/oltp :: json(out).pg == 17 and json(out).name == "projects/oltp"

@@ -59,7 +59,8 @@ local function body_of(a, def)
 end
 
 --- Checks that `name` is the resource name of a `kind` (projects/P/branches/B for a branch, ...),
--- with valid IDs; returns it or raises a "bad argument" message.
+-- with IDs an existing resource may have (also the service's generated ones, such as a UUID
+-- project ID); returns it or raises a "bad argument" message.
 function M.check_name(name, kind)
   local def = names.parse(name, true)
   if not def or def.kind ~= kind then
