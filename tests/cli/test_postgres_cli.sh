@@ -64,6 +64,8 @@ run postgres get-database projects/shop/branches/dev/databases/app
 check "a deleted database is not found (exit 1)" rc_is 1
 check "with the API's error on one line" bash -c "grep -q 'NOT_FOUND' $tmp/err && [ \$(wc -l <$tmp/err) = 1 ]"
 
+run postgres create-branch projects/shop unbounded --json '{"spec": {"ttl": "60s"}}' --timeout 0 -o json
+check "--timeout 0 waits without a limit, as the CLI's waiter reads 0" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(jq -r .status.current_state $tmp/out)\" = READY ]"
 run postgres create-branch projects/shop slow --json '{"spec": {"ttl": "60s"}}' --timeout 0.1s
 check "--timeout bounds the wait (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'did not finish within 0.1s' $tmp/err"
 

@@ -13,7 +13,7 @@ local M = {}
 local FLAGS = {
   json = { value = "JSON", help = "request body: inline JSON, or @FILE to read it from a file" },
   no_wait = { help = "return the operation at once instead of waiting for it" },
-  timeout = { value = "DURATION", help = "how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m)" },
+  timeout = { value = "DURATION", help = "how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m; 0: no limit)" },
   replace_existing = { help = "update the resource when it exists instead of failing" },
   page_size = { value = "N", help = "results per request (all pages are still followed)" },
   page_token = { value = "TOKEN", hidden = true, help = "start from this page token" },
@@ -137,7 +137,8 @@ local function parse(cmd, argv, i)
       elseif flag == "timeout" then
         local v = value()
         a.timeout = require("lakebase.api.validate").human_duration(v)
-        if not a.timeout or a.timeout <= 0 then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
+        if not a.timeout or a.timeout < 0 then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
+        if a.timeout == 0 then a.timeout = math.huge end  -- no limit, as the CLI's Go waiter reads 0
       elseif flag == "page_size" or flag == "limit" then
         a[flag] = count_arg(key, value())
       elseif def.value then
