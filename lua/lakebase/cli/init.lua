@@ -324,6 +324,11 @@ function M.main(argv)
       script = "-"
     end
     local text, rerr = read_script(script)
+    if not text and script == "database" and not seen_run then
+      -- `databricks database ...` lines are Lakebase Provisioned's (instances), not this tool's.
+      return usage_error("'database' is the Databricks CLI's Lakebase Provisioned group (database instances); " ..
+        "lakebase manages Lakebase Autoscaling: 'lakebase postgres ...'")
+    end
     if not text then return usage_error("cannot open script " .. rerr) end
     chunk, err = load(text, "@" .. (script == "-" and "stdin" or script), "t")
   end
