@@ -131,6 +131,16 @@ check "api errors exit 1 with the API's message" bash -c "[ \$(cat $tmp/rc) = 1 
 run api FETCH projects
 check "api with a bad method exits 2" rc_is 2
 
+# `databricks current-user me -o json | jq -r .userName` is how connection recipes find PGUSER
+run current-user me -o json
+me_rc=$(cat $tmp/rc) me_user=$(json_field userName)
+expected=$("$LB" -e 'print(lakebase.default_client():current_user())')
+check "current-user me prints SCIM Me as JSON" bash -c "[ $me_rc = 0 ] && [ -n '$expected' ] && [ '$me_user' = '$expected' ]"
+run current-user me --profile nope
+check "current-user takes global flags after it" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q nope $tmp/err"
+run current-user you
+check "current-user with another verb exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"got 'you'\" $tmp/err"
+
 unset DATABRICKS_HOST DATABRICKS_TOKEN
 export HOME=$tmp/home  # no ~/.databrickscfg
 run postgres list-projects
