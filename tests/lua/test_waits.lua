@@ -102,6 +102,11 @@ T.test("learner: when most aimed polls miss, the others back off instead of all 
   -- Those that missed back off with fine steps (5 %) spread over the pending waits.
   local after = g:next(ws[2], 1.0) - 1.0
   T.between(after, 0.04, 0.2, "step after a miss")
+  -- Once the batch is over, the next one aims at the durations seen again.
+  for i = 2, 20 do g:polled(ws[i], 3.0, true) end
+  T.ok(g:reliable(), "doubt forgotten when no wait is pending")
+  local w = g:begin(10)
+  T.ok(g:next(w, 10) > 10, "a new lone wait aims (or insures) instead of polling at once")
 end)
 
 T.test("latency spread: parsed with clear errors; draws stay within the range", function()

@@ -71,8 +71,15 @@ end
 --- Ends a wait that will not poll again (failed, timed out, cancelled) without learning from it.
 function Group:abandon(w)
   if w.ended then return end
+  self:finish(w)
+end
+
+-- A wait leaves the group. Once none is pending, doubt is forgotten: the next batch aims at the
+-- durations seen again.
+function Group:finish(w)
   w.ended = true
   self.pending = self.pending - 1
+  if self.pending == 0 then self.hits, self.misses = 0, 0 end
 end
 
 -- The group's durations in ascending order (kept until the next one is learned).
@@ -172,10 +179,7 @@ function Group:polled(w, now, done)
     w.planned = now + self:step(e) * w.jitter   -- when it would poll, were nothing learned meanwhile
     return false
   end
-  if not w.ended then
-    w.ended = true
-    self.pending = self.pending - 1
-  end
+  if not w.ended then self:finish(w) end
   local d = self.durations
   d[#d + 1] = e
   if #d > M.KEEP then table.remove(d, 1) end
