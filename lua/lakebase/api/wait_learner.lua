@@ -10,8 +10,9 @@
 --   operation has run less than twice the longest duration seen the step is finer (5 %, at least
 --   0.05 s), as it is likely to end soon;
 -- - before a target, insurance polls at doubling times (from 0.15 s) catch an operation much
---   shorter than those seen; once most polls aimed at targets have missed, targets are doubted and the
---   waits back off (the first of many concurrent operations to finish can be the shortest);
+--   shorter than those seen; once most polls aimed at targets have missed, targets are doubted
+--   and the waits back off (the first of many concurrent operations to finish can be the
+--   shortest) until the group has no wait pending;
 -- - the waits of a group back off together: with more than SCOUTS of them pending, each one's step
 --   grows so that the group as a whole polls SCOUTS times per step (each at its own phase), and
 --   the first of them to see one done teaches the rest, which are woken and poll then;
