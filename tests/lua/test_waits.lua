@@ -99,7 +99,7 @@ T.test("learner: when most aimed polls miss, the others back off instead of all 
   T.ok(not g:reliable(), "targets doubted after " .. learner.MISSES .. " misses")
   local at = g:next(ws[10], 1.0)
   T.ok(at > 1.0, "a wait that has not polled yet no longer polls at once: " .. at)
-  -- Those that missed back off with fine steps (5 %) spread over the pending waits.
+  -- Those that missed back off with fine steps (4 %) spread over the pending waits.
   local after = g:next(ws[2], 1.0) - 1.0
   T.between(after, 0.04, 0.2, "step after a miss")
   -- Once the batch is over, the next one aims at the durations seen again.

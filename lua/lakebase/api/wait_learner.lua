@@ -7,7 +7,7 @@
 --   of those, so that a run of equal operations is seen done one poll after it finishes;
 -- - otherwise (nothing known, or the operation has outlasted all of them) back off as the fixed
 --   schedule always did: 15 % of the time so far (at least 0.15 s, at most 10 s); while the
---   operation has run less than twice the longest duration seen the step is finer (5 %, at least
+--   operation has run less than twice the longest duration seen the step is finer (4 %, at least
 --   0.05 s), as it is likely to end soon;
 -- - before a target, insurance polls at doubling times (from 0.15 s) catch an operation much
 --   shorter than those seen; once most polls aimed at targets have missed, targets are doubted
@@ -21,7 +21,7 @@
 local M = {}
 
 M.MIN, M.RATIO, M.CAP = 0.15, 0.15, 10   -- the fixed schedule: nothing learned
-M.FINE_MIN, M.FINE_RATIO = 0.05, 0.05      -- past every duration seen: it should end soon
+M.FINE_MIN, M.FINE_RATIO = 0.05, 0.04      -- past every duration seen: it should end soon
 M.SCOUTS = 8                               -- polls per step a pending group makes as a whole
 M.KEEP = 64                                -- durations kept per group (the most recent)
 M.GAP, M.GAP_RATIO = 0.02, 0.02            -- a target this close after the last poll is passed
