@@ -85,6 +85,8 @@ Environment:
   LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
   LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
   LAKEBASE_RETRY_TIMEOUT  as --retry-timeout (default 300s)
+  LAKEBASE_WAIT_CACHE     where operation waits keep what they learn about durations (default
+                          ~/.lakebase/waits.json, for workspaces, not loopback hosts); off: nowhere
   LAKEBASE_MAX_RESPONSE_BYTES  the largest answer accepted, after decompression (default
                           33554432, 32 MiB); a larger one fails at once, naming the limit
   LAKEBASE_CA_BUNDLE      a PEM file of CA certificates to trust (a private CA, a TLS-inspecting
