@@ -23,7 +23,7 @@
 -- the standard library and lakebase.
 local M = {}
 
-M.BUILTIN = { "ci-branch", "credentials", "pitr-branch", "prune-branches", "scale-compute" }
+M.BUILTIN = { "ci-branch", "credentials", "pitr-branch", "prune-branches", "scale-compute", "schema-diff" }
 local TYPES = { string = true, number = true, boolean = true, duration = true, enum = true }
 
 --- The recipe directories, in search order (after the built-in ones).
@@ -68,7 +68,7 @@ local function check(def, where)
   for i, p in ipairs(def.params) do
     if type(p) ~= "table" then bad("parameter #" .. i .. " must be a table") end
     if type(p.name) ~= "string" or not p.name:match("^[%a_][%w_]*$") then bad("parameter #" .. i .. " needs a name (letters, digits, _)") end
-    if p.name == "help" or p.name == "dry_run" then bad("parameter '" .. p.name .. "' is reserved (--" .. p.name:gsub("_", "-") .. ")") end
+    if p.name == "help" or p.name == "dry_run" or p.name == "output" then bad("parameter '" .. p.name .. "' is reserved (--" .. p.name:gsub("_", "-") .. ")") end
     if seen[p.name] then bad("parameter '" .. p.name .. "' is declared twice") end
     seen[p.name] = true
     if not TYPES[p.type] then bad("parameter '" .. p.name .. "' has unknown type " .. tostring(p.type) .. " (string, number, boolean, duration, enum)") end
