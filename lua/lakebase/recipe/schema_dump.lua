@@ -64,12 +64,20 @@ function M.diff(lakebase, a, b, label_a, label_b)
   return r.stdout
 end
 
---- Counts added and removed lines of a unified diff.
+--- Counts added and removed lines of a unified diff. A file's header ("--- a", "+++ b") is the
+-- pair just before a hunk: a removed SQL comment ("-- Name: ...") also starts with "---".
 function M.count(diff)
-  local added, removed = 0, 0
-  for line in diff:gmatch("[^\n]+") do
-    if line:match("^%+") and not line:match("^%+%+%+ ") then added = added + 1
-    elseif line:match("^%-") and not line:match("^%-%-%- ") then removed = removed + 1 end
+  local lines = {}
+  for line in diff:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  local added, removed, i = 0, 0, 1
+  while i <= #lines do
+    local line = lines[i]
+    if line:sub(1, 4) == "--- " and (lines[i + 1] or ""):sub(1, 4) == "+++ " and (lines[i + 2] or ""):sub(1, 3) == "@@ " then
+      i = i + 2
+    else
+      if line:sub(1, 1) == "+" then added = added + 1 elseif line:sub(1, 1) == "-" then removed = removed + 1 end
+      i = i + 1
+    end
   end
   return added, removed
 end

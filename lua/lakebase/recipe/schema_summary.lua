@@ -23,10 +23,10 @@ function M.markdown(branch, base, results, diff_file)
     lines[#lines + 1] = "No schema changes."
     return table.concat(lines, "\n") .. "\n"
   end
-  local diff = table.concat(diff_parts)
+  -- A fence inside the diff cannot end the block (a zero-width space breaks it).
+  local diff = table.concat(diff_parts):gsub("```", "`\226\128\139``")
   local cut = #diff > M.MAX_DIFF
   if cut then diff = diff:sub(1, M.MAX_DIFF):gsub("[^\n]*$", "") end
-  diff = diff:gsub("```", "`\226\128\139``")  -- a fence inside the diff cannot end the block
   lines[#lines + 1] = "<details><summary>Diff</summary>"
   lines[#lines + 1] = ""
   lines[#lines + 1] = "```diff"
