@@ -66,6 +66,8 @@ env ROOT="$tmp/action" INSTALL_PACKAGES=false GITHUB_PATH="$tmp/gh_path" "$here/
 check "install uses a cached build that runs, and puts it on GITHUB_PATH" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'using the cached build' $tmp/out && [ \"\$(cat $tmp/gh_path)\" = '$tmp/action/build' ]"
 env ROOT="$tmp/action" INSTALL_PACKAGES=maybe "$here/scripts/github-action/install" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "install-packages other than true/false exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"install-packages must be true or false, got 'maybe'\" $tmp/err"
+awk '/^```yaml$/{p=1; next} /^```$/{p=0} p' "$here/README.md" >"$tmp/readme.yml"
+check "the README shows the example workflow file as it is" cmp -s "$tmp/readme.yml" "$here/scripts/examples/github-pr-workflow.yml"
 check "action.yml runs these scripts and declares every ci-branch and schema-diff output" bash -c "
   for s in cache-key install run-recipe; do grep -q \"scripts/github-action/\$s\" $here/action.yml || exit 1; done
   for o in branch created deleted db_host db_host_pooled db_port db_user db_name password password_expire_time db_url db_url_pooled has_changes diff_file summary_file databases; do
@@ -97,6 +99,10 @@ host1=$(get "$tmp/gh_output" db_port)
 step ci-branch "--pr 12" shop
 check "the next push reuses the branch: created=false, same compute, data kept" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ '$(get "$tmp/gh_output" created)' = false ] && [ '$(get "$tmp/gh_output" db_port)' = '$host1' ] && [ \"\$($PSQL '$(get "$tmp/gh_output" db_url)' -Atc 'SELECT count(*) FROM migrated')\" = 1 ]"
 check "and a new password, masked too" bash -c "[ '$(get "$tmp/gh_output" password)' != '$pw' ] && $(declare -f masked_everywhere); tmp=$tmp; masked_everywhere '$(get "$tmp/gh_output" password)'"
+"$LB" postgres update-endpoint projects/shop/branches/pr-12/endpoints/primary spec.disabled --json '{"spec": {"disabled": true}}' >/dev/null
+step ci-branch "--pr 12" shop
+check "a branch whose compute is disabled is not reused: recreated (created=true), and it works" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'recreating projects/shop/branches/pr-12 (its read-write compute projects/shop/branches/pr-12/endpoints/primary is disabled)' $tmp/out && [ '$(get "$tmp/gh_output" created)' = true ] && [ \"\$($PSQL '$(get "$tmp/gh_output" db_url)' -Atc 'SELECT 1')\" = 1 ]"
+$PSQL "$(get "$tmp/gh_output" db_url)" -qc "CREATE TABLE migrated (id int)" 2>"$tmp/err"
 step ci-branch "--pr 12
 --reset" shop
 check "--reset recreates the branch from its parent: created=true, the migration gone" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ '$(get "$tmp/gh_output" created)' = true ] && ! $PSQL '$(get "$tmp/gh_output" db_url)' -Atc 'SELECT 1 FROM migrated' 2>/dev/null"

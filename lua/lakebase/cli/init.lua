@@ -68,6 +68,7 @@ Exit status:
   3        something was left behind: a cleanup (an ephemeral resource's deletion, a
            lakebase.defer) failed or was abandoned; the list is on stderr. It takes the place of
            0, 1 or the script's own os.exit code. --keep leaving resources on purpose is not this
+  4        recipe run schema-diff --fail-on-diff: the schemas differ
   130/143  interrupted by SIGINT/SIGTERM (what was left behind, if anything, is listed)
 (`lakebase run postgres` runs a script called postgres.)
 
