@@ -97,8 +97,9 @@ T.test("outside GitHub Actions: no ::add-mask::, secrets shown as ***, no file",
   local c, stdout = collector {}
   c.output("password", "another-secret-1", { secret = true })
   c.output("n", 5)
+  c.output("multi", "a\n::stop-commands::x\\n")
   local out = stdout()
-  T.eq(out, "password=***\nn=5\n", "stdout")
+  T.eq(out, "password=***\nn=5\nmulti=a\\n::stop-commands::x\\\\n\n", "stdout: one line per output, so no line starts a workflow command")
 end)
 
 T.test("-o json: one object, typed, secrets included, nothing else on stdout", function()

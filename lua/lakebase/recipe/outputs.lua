@@ -55,7 +55,8 @@ function M.new(opts)
     if self.values[name] == nil then self.names[#self.names + 1] = name end
     self.values[name], self.typed[name], self.secret[name] = text, value, secret or nil
     if self.format == "text" then
-      out:write(name, "=", secret and "***" or text, "\n")
+      -- One line per output: a value's later lines could otherwise start a workflow command (::).
+      out:write(name, "=", secret and "***" or (text:gsub("\\", "\\\\"):gsub("\r", "\\r"):gsub("\n", "\\n")), "\n")
       out:flush()
     end
   end
