@@ -111,10 +111,10 @@ check "one branch pr-12, nothing in the trash" bash -c "[ \$(\"$LB\" postgres li
 # --- delete when closed, and reopen ------------------------------------------------------------------
 step ci-branch "--pr 12
 --action delete" shop
-check "--action delete deletes it (deleted=true)" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ '$(get "$tmp/gh_output" deleted)' = true ] && ! \"$LB\" postgres list-branches projects/shop | grep -q pr-12"
+check "--action delete deletes it (deleted=true)" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ '$(get "$tmp/gh_output" deleted)' = true ] && ! \"$LB\" postgres list-branches projects/shop -o text | grep -q pr-12"
 step ci-branch "--pr 12
 --no-compute" shop
-check "reopened: the deleted branch is purged and pr-12 made again (created=true)" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'purging the deleted projects/shop/branches/pr-12' $tmp/out && [ '$(get "$tmp/gh_output" created)' = true ] && \"$LB\" postgres list-branches projects/shop | grep -q pr-12"
+check "reopened: the deleted branch is purged and pr-12 made again (created=true)" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'purging the deleted projects/shop/branches/pr-12' $tmp/out && [ '$(get "$tmp/gh_output" created)' = true ] && \"$LB\" postgres list-branches projects/shop -o text | grep -q pr-12"
 step ci-branch "--pr 99
 --action delete" shop
 check "deleting a branch that does not exist says so (deleted=false)" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ '$(get "$tmp/gh_output" deleted)' = false ] && grep -q 'nothing to delete' $tmp/out"
