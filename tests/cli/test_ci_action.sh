@@ -74,6 +74,9 @@ check "action.yml runs these scripts and declares every ci-branch and schema-dif
     grep -q \"^  \$o:\$\" $here/action.yml && grep -q \"steps.run.outputs.\$o }}\" $here/action.yml || exit 1
   done"
 
+"$LB" recipe info ci-branch >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "recipe info lists the outputs and says the password expires in an hour" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^Outputs' $tmp/out && for o in branch created db_host db_host_pooled db_port db_user db_name password password_expire_time db_url db_url_pooled deleted; do grep -q \"^  \$o \" $tmp/out || exit 1; done && grep -q 'password .*an OAuth token that expires one hour after it was minted (secret' $tmp/out"
+
 # --- ci-branch: create ---------------------------------------------------------------------------
 printf 'EARLIER<<ghadelimiter_x\nkept\nghadelimiter_x\n' >"$tmp/gh_env"
 step ci-branch "--project shop

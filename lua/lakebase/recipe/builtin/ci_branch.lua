@@ -23,6 +23,20 @@ return {
     { name = "compute", type = "boolean", default = true, help = "wait for the branch's read-write compute and give where to connect" },
     { name = "env_file", type = "string", help = "append PG* variables and DATABASE_URL, password included, to this file ($GITHUB_ENV's format; mode 0600 when created)" },
   },
+  outputs = {
+    { name = "branch", help = "the branch's full name, projects/P/branches/pr-N" },
+    { name = "created", help = "true when this run made the branch (new or reset), false when it reused it" },
+    { name = "db_host", help = "the read-write endpoint's host" },
+    { name = "db_host_pooled", help = "its pooled (PgBouncer) host" },
+    { name = "db_port", help = "its port (5432 on the service)" },
+    { name = "db_user", help = "the Postgres user: the identity that ran this" },
+    { name = "db_name", help = "the database (--database)" },
+    { name = "password", help = "an OAuth token that expires one hour after it was minted", secret = true },
+    { name = "password_expire_time", help = "when the password and the URLs holding it expire (RFC 3339)" },
+    { name = "db_url", help = "postgresql://user:password@host:port/db?sslmode=require; expires with the password", secret = true },
+    { name = "db_url_pooled", help = "the same through the pooled host; expires with the password", secret = true },
+    { name = "deleted", help = "--action delete: true when there was a branch to delete" },
+  },
   run = function(ctx, p)
     local project = ctx.client:get_project(p.project)
     local id = p.branch or ("pr-" .. p.pr)

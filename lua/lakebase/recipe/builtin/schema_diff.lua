@@ -45,6 +45,12 @@ return {
     { name = "fail_on_diff", type = "boolean", default = false, help = "exit 4 when the schemas differ" },
     { name = "pg_dump", type = "string", help = "the pg_dump program (default: the newest /usr/lib/postgresql/N/bin/pg_dump, else PATH's)" },
   },
+  outputs = {
+    { name = "has_changes", help = "true when the schemas differ" },
+    { name = "diff_file", help = "the file holding the unified diff" },
+    { name = "summary_file", help = "the Markdown summary, for a pull-request comment" },
+    { name = "databases", help = "the databases compared, comma-separated" },
+  },
   run = function(ctx, p)
     if (p.branch == nil) == (p.pr == nil) then error("give exactly one of --branch and --pr", 0) end
     local client, lb = ctx.client, ctx.lakebase
