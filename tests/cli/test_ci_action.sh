@@ -133,6 +133,8 @@ keys = [\"branch\", \"created\", \"db_host\", \"db_host_pooled\", \"db_port\", \
 assert list(o) == keys, list(o)
 assert o[\"created\"] is False and o[\"password\"].startswith(\"lbpg_\") and o[\"password\"] in o[\"db_url\"]
 ' && grep -q 'reused projects/shop/branches/pr-12' $tmp/err"
+"$LB" recipe run ci-branch --project shop --pr 77 --dry-run -o json >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "--dry-run -o json: the calls on stderr, the JSON alone on stdout, nothing made" bash -c "[ \$(cat $tmp/rc) = 0 ] && python3 -c 'import json; o = json.load(open(\"$tmp/out\")); assert o == {\"branch\": \"projects/shop/branches/pr-77\", \"created\": True}, o' && grep -q '^dry run: POST /api/2.0/postgres/projects/shop/branches?branch_id=pr-77 ' $tmp/err && ! \"$LB\" postgres list-branches projects/shop -o text | grep -q pr-77"
 "$LB" recipe run ci-branch --project shop --pr 12 -o yaml >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "-o yaml exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"takes text or json, got 'yaml'\" $tmp/err"
 

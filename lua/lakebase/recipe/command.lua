@@ -75,14 +75,14 @@ end
 
 -- A client whose changes are printed, not made: GETs go through, POST/PATCH/DELETE answer with
 -- a finished operation built from the request.
-local function dry_run_client(client)
+local function dry_run_client(client, out)
   local dry = setmetatable({}, { __index = client })
   function dry:request(method, path, query, body, opts)
     if method == "GET" then return client.request(self, method, path, query, body, opts) end
     local q = {}
     for k, v in pairs(query or {}) do q[#q + 1] = k .. "=" .. tostring(v) end
     table.sort(q)
-    io.stdout:write("dry run: ", method, " /api/2.0/postgres/", path, #q > 0 and ("?" .. table.concat(q, "&")) or "",
+    out:write("dry run: ", method, " /api/2.0/postgres/", path, #q > 0 and ("?" .. table.concat(q, "&")) or "",
       body and (" " .. json.encode(body)) or "", "\n")
     if path == "credentials" then return { token = "(dry-run)", expire_time = "2099-01-01T00:00:00Z" } end
     local name = path
@@ -253,7 +253,7 @@ function M.run(argv, i, g)
   end
   local json_mode = flags.output == "json"
   local outs = require("lakebase.recipe.outputs").new { format = json_mode and "json" or "text" }
-  local ctx = { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = lb, recipe = def,
+  local ctx = { client = dry and dry_run_client(client, json_mode and io.stderr or io.stdout) or client, dry_run = dry, lakebase = lb, recipe = def,
     output = outs.output, mask = outs.mask, outputs = outs.values, output_format = outs.format, exit_status = 0 }
   -- With -o json stdout carries only the JSON object (and ::add-mask:: lines): messages go to stderr.
   ctx.print = json_mode and function(...)
