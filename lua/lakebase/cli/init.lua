@@ -19,6 +19,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
        lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
+       lakebase types DIR                      type definitions for the Lua language server, and .luarc.json
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
        lakebase [options] -                    run a script read from standard input
@@ -215,6 +216,7 @@ local COMMANDS = {
   psql = function(rest, g) return require("lakebase.cli.psql").run(rest, 2, default_client, g) end,
   query = function(rest, g) return require("lakebase.cli.query").run(rest, 2, default_client, g) end,
   recipe = function(rest) return require("lakebase.recipe.command").run(rest, 2) end,
+  types = function(rest) return require("lakebase.types").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
     local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")

@@ -63,7 +63,14 @@ end
 
 -- A client whose changes are printed, not made: GETs go through, POST/PATCH/DELETE answer with
 -- a finished operation built from the request.
-local function dry_run_client(client)
+local dry_run_client
+--- What a recipe's run(ctx, params) gets as ctx (annotated as lakebase.recipe.Context).
+function M.context(client, dry, def)
+  return { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = require "lakebase", recipe = def,
+    print = function(...) print(...) end }
+end
+
+function dry_run_client(client)
   local dry = setmetatable({}, { __index = client })
   function dry:request(method, path, query, body, opts)
     if method == "GET" then return client.request(self, method, path, query, body, opts) end
@@ -230,9 +237,7 @@ function M.run(argv, i)
     io.stderr:write("Error: ", require("lakebase.base.errors").message(client), "\n")
     return 1
   end
-  local ctx = { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = lb, recipe = def,
-    print = function(...) print(...) end }
-  def.run(ctx, params)
+  def.run(M.context(client, dry, def), params)
   return 0
 end
 
