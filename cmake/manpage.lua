@@ -7,8 +7,9 @@
 local exe, out_path = arg[1], arg[2]
 assert(exe and out_path, "usage: lakebase run manpage.lua LAKEBASE OUT")
 
-local COMMANDS = { { "postgres", "--help" }, { "psql", "--help" }, { "query", "--help" }, { "api", "--help" },
-  { "auth", "describe", "--help" }, { "recipe", "--help" }, { "emulator", "--help" }, { "types", "--help" } }
+-- Commands whose help goes in: those the main help points to ("see 'lakebase X --help'"), then
+-- these, which it describes on their usage line only.
+local MORE_COMMANDS = { "psql", "query", "types" }
 local SECTIONS = { ["^Options"] = "OPTIONS", ["^Exit status"] = "EXIT STATUS", ["^Environment"] = "ENVIRONMENT" }
 
 local function help(args)
@@ -66,6 +67,17 @@ local function items(lines, first, out)
 end
 
 local main = help { "--help" }
+local commands, seen = {}, {}
+local function add_command(words)
+  if seen[words] then return end
+  seen[words] = true
+  local args = {}
+  for w in words:gmatch("%S+") do args[#args + 1] = w end
+  args[#args + 1] = "--help"
+  commands[#commands + 1] = args
+end
+for words in main:gmatch("see 'lakebase ([%w %-]-) %-%-help'") do add_command(words) end
+for _, words in ipairs(MORE_COMMANDS) do add_command(words) end
 local version = help({ "--version" }):match("^lakebase (%S+)") or "?"
 local synopsis, description, sections, order = {}, {}, {}, {}
 for _, b in ipairs(blocks(main)) do
@@ -108,7 +120,7 @@ for _, name in ipairs(order) do
 end
 out[#out + 1] = ".SH COMMANDS"
 out[#out + 1] = "Each command's own help, as \\fBlakebase\\fR \\fICOMMAND\\fR \\fB\\-\\-help\\fR prints it."
-for _, args in ipairs(COMMANDS) do
+for _, args in ipairs(commands) do
   local name = table.concat(args, " ", 1, #args - 1)
   out[#out + 1] = ".SS lakebase " .. esc(name)
   out[#out + 1] = ".nf"
