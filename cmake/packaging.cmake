@@ -49,11 +49,11 @@ foreach(entry "lakebase.bash;bash-completion/completions;lakebase" "_lakebase;zs
   endif()")
 endforeach()
 
-# The Debian package. Depends: the packages holding the libraries the binary links (lua) and
-# opens with dlopen on first use (curl, libpq, libedit, OpenSSL; src/dynlib.c), found by asking
+# The Debian package. Depends: the packages of the libraries the binary links, as dpkg-shlibdeps
+# finds them (libc6, liblua5.4-0, and the sanitizers' runtimes in a sanitizer build), and of those
+# it opens with dlopen on first use (curl, libpq, libedit, OpenSSL; src/dynlib.c), found by asking
 # dpkg which package owns each SONAME the build recorded; Recommends: what --local, psql and
 # HTTPS use (PostgreSQL's server and client, the openssl command, CA certificates).
-lb_soname(LIBLUA_SONAME LUA)
 function(lb_deb_package var soname fallback)
   set(pkg "${fallback}")
   find_program(DPKG_QUERY dpkg-query)
@@ -71,7 +71,6 @@ function(lb_deb_package var soname fallback)
   endif()
   set(${var} "${pkg}" PARENT_SCOPE)
 endfunction()
-lb_deb_package(DEB_LUA "${LIBLUA_SONAME}" liblua5.4-0)
 lb_deb_package(DEB_CURL "${LIBCURL_SONAME}" libcurl4)
 lb_deb_package(DEB_PQ "${LIBPQ_SONAME}" libpq5)
 lb_deb_package(DEB_EDIT "${LIBEDIT_SONAME}" libedit2)
@@ -87,7 +86,16 @@ Autoscaling with scripts, commands shaped like the Databricks CLI's, a REPL, rec
 emulator whose computes are real PostgreSQL servers.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, ${DEB_LUA}, ${DEB_CURL}, ${DEB_PQ}, ${DEB_EDIT}, ${DEB_SSL}")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${DEB_CURL}, ${DEB_PQ}, ${DEB_EDIT}, ${DEB_SSL}")
+find_program(DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  lb_soname(LIBLUA_SONAME LUA)
+  lb_deb_package(DEB_LUA "${LIBLUA_SONAME}" liblua5.4-0)
+  message(STATUS "dpkg-shlibdeps (dpkg-dev) not found: the .deb depends on libc6 and ${DEB_LUA} unversioned")
+  string(PREPEND CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, ${DEB_LUA}, ")
+endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postgresql, postgresql-client, openssl, ca-certificates")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)

@@ -26,7 +26,7 @@ check "PostgreSQL is recommended, for --local" bash -c "grep -q '^Recommends:.*p
 
 # Every library the binary needs, linked or opened with dlopen (the SONAMEs the build recorded),
 # belongs to a package in Depends; every package named there exists (installed here).
-depends=" $(field Depends | tr -d ' ' | tr ',' ' ') "
+depends=" $(field Depends | sed 's/([^)]*)//g' | tr -d ' ' | tr ',|' '  ') "
 sonames=$( (objdump -p "$LB" | sed -n 's/^ *NEEDED *//p'; grep -ao 'lib[a-z0-9_.+-]*\.so\.[0-9]*' "$LB") | sort -u)
 missing=""
 for so in $sonames; do
@@ -38,11 +38,17 @@ done
 echo "$sonames" | tr '\n' ' ' >"$tmp/out"
 check "every library the binary links or opens is depended on:$missing" [ -z "$missing" ]
 check "libcurl, libpq, libedit and OpenSSL (dlopened) are among them" bash -c "[ \$(echo '$sonames' | grep -c -e libcurl -e libpq -e libedit -e libssl) = 4 ]"
+# Each dependency ("name (>= version)") is installed here in a version that satisfies it.
 unknown=""
-for p in $depends; do
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || unknown="$unknown $p"
-done
-check "every package in Depends is a Debian package installed here:$unknown" [ -z "$unknown" ]
+while read -r p op v; do
+  [ -n "$p" ] || continue
+  have=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$p" 2>/dev/null)
+  case "$have" in
+    "installed "*) [ -z "$op" ] || dpkg --compare-versions "${have#installed }" "$op" "$v" || unknown="$unknown $p($op $v)";;
+    *) unknown="$unknown $p";;
+  esac
+done < <(field Depends | tr ',' '\n' | sed 's/[()]//g')
+check "every package in Depends is a Debian package installed here, in a version that satisfies it:$unknown" [ -z "$unknown" ]
 
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
