@@ -16,7 +16,7 @@ lakebase = {}
 function lakebase.sleep(seconds) end
 
 --- Starts `fn(...)` as a new task and returns it at once; it runs when the current task waits.
----@param fn fun(...): ...
+---@param fn fun(...: any): any
 ---@param ... any
 ---@return lakebase.Task
 function lakebase.spawn(fn, ...) end
@@ -30,7 +30,7 @@ function lakebase.all(fns) end
 --- Runs `fn(...)` and returns its results, or raises a lakebase.Error of kind "timeout" after
 --- `seconds`, once fn has been cancelled and its cleanups have run.
 ---@param seconds number
----@param fn fun(...): ...
+---@param fn fun(...: any): any
 ---@param ... any
 ---@return any ...
 function lakebase.timeout(seconds, fn, ...) end
@@ -90,7 +90,7 @@ function lakebase.default_client() end
 
 ---@class lakebase.Resource
 ---@field name string the full resource name, e.g. "projects/shop/branches/ci-42"
----@field ["@type"]? string
+---@field ["@type"] string?
 
 ---@class lakebase.Credential
 ---@field token string the Postgres password
@@ -101,6 +101,10 @@ function lakebase.default_client() end
 ---@field expire_time? string RFC 3339, 5 minutes to 1 hour ahead
 ---@field claims? {permission_set: string, resources: {table_name: string}[]}[]
 ---@field group_name? string mint for this group
+
+---@class lakebase.RequestOptions
+---@field idempotent? boolean a POST that may be repeated
+---@field on_retry_status? fun(status: integer, err: lakebase.Error): boolean? settles a retried call: true, value
 
 --- A client of the Lakebase API (/api/2.0/postgres/). Every call raises on failure.
 ---@class lakebase.Client
@@ -119,7 +123,7 @@ local Client = {}
 ---@param path string
 ---@param query? table<string, string>
 ---@param body? table
----@param opts? {idempotent?: boolean, on_retry_status?: fun(status: integer, err: lakebase.Error): boolean, any}
+---@param opts? lakebase.RequestOptions
 ---@return table body the decoded answer
 function Client:request(method, path, query, body, opts) end
 
@@ -506,13 +510,27 @@ function lakebase.http.query(t) end
 ---@return string?
 function lakebase.http.parse_headers(raw) end
 
+---@class lakebase.httpd.Request
+---@field method string
+---@field path string
+---@field query table<string, string>
+---@field headers table<string, string> lower-cased names
+---@field body string
+---@field peer string
+
+---@class lakebase.httpd.ServeOptions
+---@field host? string default 127.0.0.1
+---@field port? integer default 0: a free port
+---@field idle_timeout? number seconds
+---@field handler fun(req: lakebase.httpd.Request): integer, table<string, string>?, string?
+
 --- A small HTTP/1.1 server on the event loop.
 ---@class lakebase.httpd
 ---@field IDLE_TIMEOUT number
 lakebase.httpd = {}
 
 --- Serves handler(req) -> status, headers, body on opts.host (127.0.0.1) and opts.port (0: free).
----@param opts {host?: string, port?: integer, idle_timeout?: number, handler: fun(req: {method: string, path: string, query: table<string, string>, headers: table<string, string>, body: string, peer: string}): integer, table<string, string>?, string?}
+---@param opts lakebase.httpd.ServeOptions
 ---@return lakebase.net.Server
 function lakebase.httpd.serve(opts) end
 

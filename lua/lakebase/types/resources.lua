@@ -11,6 +11,13 @@ local function class_of(kind) return "lakebase." .. schema[kind].type_name end
 local function spec_class(kind) return class_of(kind) .. "Spec" end
 local function op_class(kind) return class_of(kind) .. "Operation" end
 local function plural(def) return (def.collection:gsub("[-_]", " ")) end
+local function noun(kind) return (kind:gsub("_", " ")) end
+local function a(kind) return (noun(kind):match("^[aeiou]") and "an " or "a ") .. noun(kind) end
+-- A name such as projects/PROJECT/branches/BRANCH, for the descriptions.
+local function example_name(kind)
+  local def = schema[kind]
+  return schema.name_of(def, def.parent_kind and example_name(def.parent_kind), kind:upper())
+end
 -- What a create takes: the spec, or for kinds with fields beside it a body {spec=, ...} too.
 local function create_type(kind)
   return spec_class(kind) .. (schema[kind].create_fields and ("|" .. class_of(kind) .. "CreateBody") or "")
@@ -34,11 +41,12 @@ local function describe(f, name, oneof_required)
   local words = {}
   if f.type == "duration" then words[#words + 1] = 'a duration such as "3600s"' end
   if f.type == "timestamp" then words[#words + 1] = "an RFC 3339 timestamp" end
+  local unit = ({ string = " characters", duration = "s" })[f.type]
   if f.min and f.type ~= "list" then
-    words[#words + 1] = (f.type == "string" and "at least " .. f.min .. " characters") or ("min " .. f.min)
+    words[#words + 1] = unit and ("at least " .. f.min .. unit) or ("min " .. f.min)
   end
   if f.max and f.type ~= "list" then
-    words[#words + 1] = (f.type == "string" and "at most " .. f.max .. " characters") or ("max " .. f.max)
+    words[#words + 1] = unit and ("at most " .. f.max .. unit) or ("max " .. f.max)
   end
   if f.must_be_true then words[#words + 1] = "only true (leave it out instead of false)" end
   if f.required then words[#words + 1] = "required on create" end
@@ -94,12 +102,12 @@ end
 local function child_methods(out, var, child)
   local ckind, cclass = child.kind, class_of(child.kind)
   if child.singleton then
-    out[#out + 1] = "--- Fetches the " .. child.singleton .. " (" .. schema.name_of(child, "PARENT") .. ")."
+    out[#out + 1] = "--- Fetches the " .. noun(ckind) .. " (" .. example_name(ckind) .. ")."
     out[#out + 1] = "---@return " .. cclass
     out[#out + 1] = "function " .. var .. ":get_" .. ckind .. "() end"
     out[#out + 1] = ""
     if not child.implicit then
-      out[#out + 1] = "--- Creates the " .. child.singleton .. "; wait on the Operation for it."
+      out[#out + 1] = "--- Creates the " .. noun(ckind) .. "; wait on the Operation for it."
       out[#out + 1] = "---@param spec? " .. create_type(ckind)
       out[#out + 1] = "---@param opts? lakebase.CreateOptions"
       out[#out + 1] = "---@return " .. op_class(ckind)
@@ -151,7 +159,7 @@ local function emit_kind(out, kind)
   local cname, var = class_of(kind), def.type_name
   local top = def.top_level
   -- Spec (input) and status (what is in effect) classes.
-  emit_object(out, spec_class(kind), def.spec, (top and "The fields of a " or "The spec of a ") .. kind ..
+  emit_object(out, spec_class(kind), def.spec, (top and "The fields of " or "The spec of ") .. a(kind) ..
     " (input: create and update take it)")
   if def.create_fields then
     emit_object(out, class_of(kind) .. "CreateBody", { fields = def.create_fields },
@@ -162,10 +170,10 @@ local function emit_kind(out, kind)
     local extra = { "---@field current_state? string", "---@field [string] any" }
     if def.id_field then table.insert(extra, 1, "---@field " .. def.id_field .. "? string") end
     emit_object(out, cname .. "Status", { fields = {} },
-      "What is in effect for a " .. kind .. ": the spec's fields the service reports, and more", spec_class(kind), extra)
+      "What is in effect for " .. a(kind) .. ": the spec's fields the service reports, and more", spec_class(kind), extra)
   end
   -- The resource class: the common envelope, then methods.
-  out[#out + 1] = "--- A " .. kind .. " resource object (" .. schema.name_of(def, def.parent_kind and "PARENT", "ID") ..
+  out[#out + 1] = "--- " .. a(kind):gsub("^a", "A") .. " resource object (" .. example_name(kind) ..
     "), as the API answers it. Prints as its name."
   out[#out + 1] = "---@class " .. cname .. ": lakebase.Resource" .. (top and (", " .. spec_class(kind)) or "")
   local envelope = { uid = "string", create_time = "string", update_time = "string", parent = "string" }
@@ -213,14 +221,14 @@ local function emit_kind(out, kind)
     out[#out + 1] = ""
   end
   if def.undelete then
-    out[#out + 1] = "--- Restores it while soft-deleted; the Operation gives the restored " .. kind .. "."
+    out[#out + 1] = "--- Restores it while soft-deleted; the Operation gives the restored " .. noun(kind) .. "."
     out[#out + 1] = "---@return " .. op_class(kind)
     out[#out + 1] = "function " .. var .. ":undelete() end"
     out[#out + 1] = ""
   end
   for _, child in ipairs(children_of(kind)) do child_methods(out, var, child) end
   -- The Operation whose wait gives this kind.
-  out[#out + 1] = "--- An Operation on a " .. kind .. ": wait() gives the " .. kind .. " (nil after a delete)."
+  out[#out + 1] = "--- An Operation on " .. a(kind) .. ": wait() gives the " .. noun(kind) .. " (nil after a delete)."
   out[#out + 1] = "---@class " .. op_class(kind) .. ": lakebase.Operation"
   out[#out + 1] = "local " .. var .. "Operation = {}"
   out[#out + 1] = ""
