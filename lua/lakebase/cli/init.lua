@@ -21,6 +21,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase project use ID|show|clear  the default project when --project is absent (./.lakebase-project)
        lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
+       lakebase types DIR                      type definitions for the Lua language server, and .luarc.json
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
        lakebase [options] -                    run a script read from standard input
@@ -221,6 +222,7 @@ local COMMANDS = {
   ["current-user"] = function(rest, g) return require("lakebase.cli.current_user").run(rest, 2, default_client, g) end,
   recipe = function(rest, g) return require("lakebase.recipe.command").run(rest, 2, g) end,
   project = function(rest) return require("lakebase.cli.default_project").command(rest, 2) end,
+  types = function(rest) return require("lakebase.types").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
     local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")

@@ -75,7 +75,24 @@ end
 
 -- A client whose changes are printed, not made: GETs go through, POST/PATCH/DELETE answer with
 -- a finished operation built from the request.
-local function dry_run_client(client, out)
+local dry_run_client
+--- What a recipe's run(ctx, params) gets as ctx (annotated as lakebase.recipe.Context). With
+--- json_mode (-o json) stdout carries only the outputs' JSON object (and ::add-mask:: lines), so
+--- messages go to stderr. `outs` is the run's recipe.outputs collector (a fresh one if absent).
+function M.context(client, dry, def, outs, json_mode)
+  outs = outs or require("lakebase.recipe.outputs").new { format = json_mode and "json" or "text" }
+  local ctx = { client = dry and dry_run_client(client, json_mode and io.stderr or io.stdout) or client, dry_run = dry,
+    lakebase = require "lakebase", recipe = def, output = outs.output, mask = outs.mask, outputs = outs.values,
+    output_format = outs.format, exit_status = 0 }
+  ctx.print = json_mode and function(...)
+    local parts = table.pack(...)
+    for k = 1, parts.n do parts[k] = tostring(parts[k]) end
+    io.stderr:write(table.concat(parts, "\t", 1, parts.n), "\n")
+  end or function(...) print(...) end
+  return ctx
+end
+
+function dry_run_client(client, out)
   local dry = setmetatable({}, { __index = client })
   function dry:request(method, path, query, body, opts)
     if method == "GET" then return client.request(self, method, path, query, body, opts) end
@@ -253,14 +270,7 @@ function M.run(argv, i, g)
   end
   local json_mode = flags.output == "json"
   local outs = require("lakebase.recipe.outputs").new { format = json_mode and "json" or "text" }
-  local ctx = { client = dry and dry_run_client(client, json_mode and io.stderr or io.stdout) or client, dry_run = dry, lakebase = lb, recipe = def,
-    output = outs.output, mask = outs.mask, outputs = outs.values, output_format = outs.format, exit_status = 0 }
-  -- With -o json stdout carries only the JSON object (and ::add-mask:: lines): messages go to stderr.
-  ctx.print = json_mode and function(...)
-    local parts = table.pack(...)
-    for k = 1, parts.n do parts[k] = tostring(parts[k]) end
-    io.stderr:write(table.concat(parts, "\t", 1, parts.n), "\n")
-  end or function(...) print(...) end
+  local ctx = M.context(client, dry, def, outs, json_mode)
   def.run(ctx, params)
   outs.finish()
   return ctx.exit_status
