@@ -222,6 +222,14 @@ local Endpoint = {}
 ---@return table<string, string>
 function Endpoint:pg_env(opts) end
 
+--- A `postgresql://` URI (user, password and database percent-encoded, sslmode=require); the
+--- password is a database credential that expires an hour after it was minted. `pooled` names the
+--- PgBouncer host. Returns the URI and the host it names.
+---@param opts? {database?: string, user?: string, pooled?: boolean}
+---@return string uri
+---@return string host
+function Endpoint:connection_uri(opts) end
+
 --- A lakebase.pg connection to the endpoint, with the client's cached credential.
 ---@param opts? {database?: string, user?: string, sslmode?: string}
 ---@return lakebase.pg.Conn
