@@ -56,6 +56,15 @@ start_pg_emulator live-SEKRIT-token-0123456789
 "$LB" postgres create-project someone-elses >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
 before=$(projects)
 
+(unset DATABRICKS_TOKEN; live --report "$tmp/nocred.json")
+check "a host without credentials exits 2" rc_is 2
+check "naming what was tried" err_has "credentials do not resolve: no credentials for"
+DATABRICKS_TOKEN=live-SEKRIT-wrong live --report "$tmp/denied.json"
+check "a token the target refuses exits 1, nothing left to clean up (not 3)" rc_is 1
+check "saying the project could not be made" err_has "could not create the project lbtest-.*401"
+check "and its report says no scenario ran" report "$tmp/denied.json" \
+  'r.result == "failed" and r.setup.result == "failed" and r.scenarios[1].result == "not run"'
+
 live --dry-run
 check "--dry-run against the emulator exits 0" rc_is 0
 check "and creates nothing" bash -c "[ \"\$(cd '$tmp' && projects)\" = '$before' ]"

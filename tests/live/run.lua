@@ -202,7 +202,12 @@ local creation  -- the project's creation (an Operation), once asked for
 
 -- Purges the run's project: its branches made protected are unprotected first (nothing outside
 -- the project is touched: the guard refuses it anyway).
+local refused = false  -- the service refused to create the project: nothing to purge
 local function purge_project()
+  if refused then
+    report.cleanup = { result = "done", note = "the project was not created" }
+    return
+  end
   local ok, err = pcall(function()
     for b in client:list(project_name, "branch") do
       if type(b.status) == "table" and b.status.is_protected then b:update { is_protected = false }:wait() end
@@ -231,6 +236,11 @@ report.setup = { result = setup_ok and "passed" or "failed", duration = lakebase
   error = not setup_ok and redact.text(tostring(setup_err)) or nil }
 rec.log = nil
 if not setup_ok then
+  local status = errors.is(setup_err, "api") and setup_err.status
+  -- Refused outright, nothing was made (as the client's ephemeral creation judges it). A 409 means
+  -- a project of that ID exists and is not ours (the client settles a retry of our own create):
+  -- it must not be purged.
+  refused = status and status < 500 and status ~= 429
   io.stderr:write("test-live: could not create the project ", project_id, ": ", redact.text(tostring(setup_err)), "\n")
   if errors.is(setup_err, "cancelled") then error(setup_err, 0) end
 end
