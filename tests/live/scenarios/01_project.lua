@@ -34,5 +34,15 @@ return {
     local n = 0
     for _ in branch:endpoints() do n = n + 1 end
     t:eq(n, 1, "endpoints on the new project's default branch")
+
+    -- The creator's own role, made with the project, a member of databricks_superuser.
+    local me, owner = t.client:postgres_user(), nil
+    for r in branch:roles() do
+      if type(r.status) == "table" and r.status.postgres_role == me then owner = r end
+    end
+    t:check(owner ~= nil, "the default branch has a role for the project's creator (" .. me .. ")")
+    local superuser = false
+    for _, m in ipairs(owner.status.membership_roles or {}) do superuser = superuser or m == "DATABRICKS_SUPERUSER" end
+    t:check(superuser, "the creator's role is a member of DATABRICKS_SUPERUSER")
   end,
 }

@@ -20,6 +20,8 @@ return {
     local b = t:create_branch("ttl", { ttl = "3600s" })
     t:eq(b.status.branch_id, t:id("ttl"), "status.branch_id")
     t:check(b.status.source_branch ~= nil, "a branch made from the default branch names its source_branch")
+    t:check(type(b.status.source_branch_lsn) == "string" and type(b.status.source_branch_time) == "string",
+      "a forked branch carries source_branch_lsn and source_branch_time")
     local now = os.time()
     local expires = epoch(b.status.expire_time)
     t:check(expires ~= nil, "a branch with a ttl has status.expire_time (got " .. tostring(b.status.expire_time) .. ")")

@@ -3,7 +3,7 @@
 return {
   description = "roles and databases: create, update, rename, duplicates refused",
   creates = { "branch $roles (ttl 1h)", "role $app (Postgres role lbt05_app)", "database $db (lbt05_db, renamed lbt05_db2)",
-    "database with a generated ID (lbt05_gen)" },
+    "database with a generated ID (lbt05_gen)", "branch $roles-kid (ttl 1h, from $roles)" },
   run = function(t)
     local b = t:create_branch("roles", { ttl = "3600s" })
     local ep = b:primary_endpoint { timeout = 600 }
@@ -44,6 +44,16 @@ return {
     t:eq(table.concat(names, ","), "lbt05_db2,lbt05_gen", "lbt05 databases in PostgreSQL")
     local owner = conn:query_one("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = 'lbt05_db2'").o
     t:eq(owner, "lbt05_app", "owner of the renamed database")
+
+    -- A branch made from this one inherits its roles and databases.
+    local child = t:create_branch("roles-kid", { source_branch = b.name, ttl = "3600s" })
+    local kid_roles, kid_dbs = {}, {}
+    for r in child:roles() do kid_roles[#kid_roles + 1] = r.status.postgres_role end
+    for d in child:databases() do kid_dbs[#kid_dbs + 1] = d.status.postgres_database end
+    table.sort(kid_dbs)
+    t:check(table.concat(kid_roles, ","):find("lbt05_app", 1, true), "the child branch lists the inherited role")
+    t:check(table.concat(kid_dbs, ","):find("lbt05_db2,lbt05_gen", 1, true), "the child branch lists the inherited databases")
+    child:delete():wait()
 
     gen:delete():wait()
     db:delete():wait()
