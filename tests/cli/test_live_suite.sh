@@ -152,6 +152,16 @@ check "and the scenarios after the failure are not run" bash -c "[ \"\$(cd '$tmp
   '03_fails=failed 04_outside=not run ' ]"
 check "and cleans up" bash -c "[ \"\$(cd '$tmp' && projects)\" = '$before' ]"
 
+# A ~/.databrickscfg profile named with --profile, and nothing in the environment: the suite and
+# the lakebase processes it starts (the recipe's) reach the target through the profile.
+printf '[live]\nhost = %s\ntoken = %s\n' "$DATABRICKS_HOST" "$DATABRICKS_TOKEN" >"$HOME/.databrickscfg"
+(unset DATABRICKS_HOST DATABRICKS_TOKEN; live --profile live --only 01,10 --report "$tmp/profile.json")
+rm "$HOME/.databrickscfg"
+check "a run through --profile passes" rc_is 0
+check "both scenarios, the recipe's process included" bash -c "[ \"\$(cd '$tmp' && results profile.json | tr '\n' ' ')\" = \
+  '01_project=passed 10_ci_branch=passed ' ]"
+check "and cleans up" bash -c "[ \"\$(cd '$tmp' && projects)\" = '$before' ]"
+
 # Ctrl-C in the middle of a run: the project is still purged, the report written.
 "$root/scripts/test-live" --report "$tmp/int.json" --only 01,03 >"$tmp/out" 2>"$tmp/err" &
 pid=$!

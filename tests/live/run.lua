@@ -273,7 +273,9 @@ for _, s in ipairs(scenarios) do
     else
       entry.result = cancelled and "interrupted" or "failed"
       entry.error = not ok and redact.text(tostring(err)) or ("its cleanup failed: " .. table.concat(leftovers, "; "))
-      if not ok and not errors.is(err) then entry.error = redact.text(debug.traceback(tostring(err), 1)) end
+      if errors.is(err, "timeout") and entry.duration >= opts.scenario_timeout then
+        entry.error = entry.error .. " (the scenario's limit: --scenario-timeout)"
+      end
       failed = failed + 1
     end
     print(string.format("%-8s %s (%.1fs)%s", entry.result, s.name, entry.duration,
