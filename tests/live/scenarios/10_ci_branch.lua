@@ -1,78 +1,88 @@
--- The ci-branch recipe as CI runs it: `lakebase recipe run ci-branch --project P --pr N`
--- (a separate lakebase process with the same target) creates the pull request's branch and
--- prints where to connect, writes PG* variables to a 0600 file that psql can use; a second run
--- resets it (a new branch); `--action delete` removes it.
+-- The ci-branch recipe as CI runs it: `lakebase recipe run ci-branch --project P --pr N -o json`
+-- (a separate lakebase process with the same target) makes the pull request's branch pr-N and
+-- gives its outputs as one JSON object; db_url works with psql, the env file gets $GITHUB_ENV's
+-- format; a second run reuses the branch (created=false), `--reset` recreates it from its parent,
+-- `--action delete` removes it.
 local harness = require "harness"
 
-local function env_file(path)
+-- KEY=value lines and KEY<<DELIM heredocs, as GitHub reads $GITHUB_ENV.
+local function github_env(path)
   local f = assert(io.open(path))
-  local env = {}
+  local env, key, delim, acc = {}, nil, nil, nil
   for line in f:lines() do
-    local k, v = line:match("^export%s+([%w_]+)=(.*)$")
-    if k then env[k] = v:match("^'(.*)'$") or v:match('^"(.*)"$') or v end
+    if key then
+      if line == delim then env[key] = table.concat(acc, "\n"); key = nil
+      else acc[#acc + 1] = line end
+    else
+      local k, d = line:match("^([%w_]+)<<(.+)$")
+      if k then key, delim, acc = k, d, {}
+      else
+        local k2, v = line:match("^([%w_]+)=(.*)$")
+        if k2 then env[k2] = v end
+      end
+    end
   end
   f:close()
   return env
 end
 
-local function pr_branches(t, pr)
-  local out = {}
-  for b in t.project:branches() do
-    if b:id():find("^pr%-" .. pr .. "%-") then out[#out + 1] = b.name end
-  end
-  return out
+local function run_recipe(t, args)
+  local argv = { "recipe", "run", "ci-branch", "--project", t.project_id, "--pr", "4242", "-o", "json" }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  local r = t:lakebase_cmd(argv, { timeout = 900 })
+  t:eq(r.code, 0, "ci-branch " .. table.concat(args, " ") .. ": exit status (stderr: " .. r.stderr .. ")")
+  local ok, out = pcall(lakebase.json.decode, r.stdout)
+  t:check(ok and type(out) == "table", "ci-branch printed one JSON object (got: " .. r.stdout:sub(1, 200) .. ")")
+  return out, r
 end
 
 return {
-  description = "the ci-branch recipe: create, use with psql, reset, delete",
-  creates = { "branch pr-4242-TIME (ttl 1h, made, reset and deleted by the recipe)" },
+  description = "the ci-branch recipe: create, use db_url with psql, reuse, reset, delete",
+  creates = { "branch pr-4242 (ttl 1h; made, reused, reset and deleted by the recipe)" },
   run = function(t)
-    local pr = "4242"
     local dir = os.tmpname()
     os.remove(dir)
     assert(lakebase.exec { "mkdir", "-m", "0700", dir }.ok)
     lakebase.defer(function() lakebase.exec { "rm", "-rf", dir } end, "removing " .. dir)
-    local file = dir .. "/pr.env"
+    local file = dir .. "/github_env"
+    local want = t.project.name .. "/branches/pr-4242"
+    t:track("branch", want)
 
-    local r = t:lakebase_cmd({ "recipe", "run", "ci-branch", "--project", t.project_id, "--pr", pr, "--ttl", "1h",
-      "--env-file", file }, { timeout = 900 })
-    for _, name in ipairs(pr_branches(t, pr)) do t:track("branch", name) end
-    t:eq(r.code, 0, "the recipe's exit status (stderr: " .. r.stderr .. ")")
-    local first = r.stdout:match("created (projects/%S+)")
-    t:check(first and first:find(t.project.name .. "/branches/pr-" .. pr .. "-", 1, true) == 1,
-      "the recipe created the pull request's branch (printed: " .. r.stdout .. ")")
-    for _, k in ipairs { "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSSLMODE" } do
-      t:check(r.stdout:find("\n" .. k .. "=", 1, true) or r.stdout:find("^" .. k .. "="), "the recipe printed " .. k)
+    local out, r = run_recipe(t, { "--ttl", "1h", "--env-file", file })
+    t:eq(out.branch, want, "output branch")
+    t:eq(out.created, true, "output created on the first run")
+    for _, k in ipairs { "db_host", "db_host_pooled", "db_user", "db_name", "password", "password_expire_time", "db_url", "db_url_pooled" } do
+      t:check(type(out[k]) == "string" and out[k] ~= "", "output " .. k .. " given")
     end
-    t:check(not r.stdout:find("PGPASSWORD", 1, true), "the password is not printed")
+    t:check(out.db_url:find("^postgresql://"), "db_url is a postgresql:// URI")
+    t:check(not r.stderr:find(out.password, 1, true), "the password is not on stderr")
     local mode = lakebase.exec { "stat", "-c", "%a", file }
     t:eq(mode.stdout:gsub("%s+$", ""), "600", "mode of the env file")
-    local env = env_file(file)
+    local env = github_env(file)
     t:check(env.PGPASSWORD and env.PGPASSWORD ~= "", "the env file holds the password")
     t:eq(env.PGSSLMODE, "require", "PGSSLMODE in the env file")
+    t:eq(env.DATABASE_URL, out.db_url, "DATABASE_URL in the env file is db_url")
     if harness.have("psql") then
-      env.PATH = os.getenv("PATH")
-      local q = lakebase.exec { "psql", "-X", "-A", "-t", "-c", "SELECT 40 + 2", env = env, timeout = 300 }
-      t:eq(q.code, 0, "psql with the env file's variables (stderr: " .. q.stderr .. ")")
+      local q = lakebase.exec { "psql", out.db_url, "-X", "-A", "-t", "-c", "SELECT 40 + 2",
+        env = { PATH = os.getenv("PATH") }, timeout = 300 }
+      t:eq(q.code, 0, "psql with db_url (stderr: " .. q.stderr .. ")")
       t:eq(q.stdout:gsub("%s+$", ""), "42", "what psql printed")
     else
-      t:note("psql", "not installed: the env file was not tried")
+      t:note("psql", "not installed: db_url was not tried")
     end
+    local uid = t.client:get_branch(want).uid
 
-    -- Again: a reset, which replaces the branch with a new one.
-    lakebase.sleep(1.1)  -- branch IDs carry the time in seconds
-    r = t:lakebase_cmd({ "recipe", "run", "ci-branch", "--project", t.project_id, "--pr", pr, "--ttl", "1h",
-      "--no-compute" }, { timeout = 900 })
-    for _, name in ipairs(pr_branches(t, pr)) do t:track("branch", name) end
-    t:eq(r.code, 0, "the reset's exit status (stderr: " .. r.stderr .. ")")
-    t:check(r.stdout:find("reset: deleted " .. first, 1, true), "the reset deleted the previous branch")
-    local now = pr_branches(t, pr)
-    t:eq(#now, 1, "branches of the pull request after the reset")
-    t:check(now[1] ~= first, "the reset made a new branch")
+    out = run_recipe(t, { "--ttl", "1h", "--no-compute" })
+    t:eq(out.created, false, "output created when the branch is reused")
+    t:eq(t.client:get_branch(want).uid, uid, "the reused branch is the same branch")
 
-    r = t:lakebase_cmd({ "recipe", "run", "ci-branch", "--project", t.project_id, "--pr", pr, "--action", "delete" })
-    t:eq(r.code, 0, "the delete's exit status (stderr: " .. r.stderr .. ")")
-    t:check(r.stdout:find("deleted " .. now[1], 1, true), "the recipe deleted the branch")
-    t:eq(#pr_branches(t, pr), 0, "branches of the pull request after the delete")
+    out = run_recipe(t, { "--ttl", "1h", "--no-compute", "--reset" })
+    t:eq(out.created, true, "output created after --reset")
+    t:check(t.client:get_branch(want).uid ~= uid, "--reset made a new branch under the same ID")
+
+    out = run_recipe(t, { "--action", "delete" })
+    t:eq(out.deleted, true, "output deleted")
+    local status = t:raw("GET", want)
+    t:eq(status, 404, "a GET of the branch after the delete")
   end,
 }
