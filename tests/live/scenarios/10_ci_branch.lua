@@ -70,15 +70,15 @@ return {
     else
       t:note("psql", "not installed: db_url was not tried")
     end
-    local uid = t.client:get_branch(want).uid
+    local uid = t.client:get(want, "branch").uid
 
     out = run_recipe(t, { "--ttl", "1h", "--no-compute" })
     t:eq(out.created, false, "output created when the branch is reused")
-    t:eq(t.client:get_branch(want).uid, uid, "the reused branch is the same branch")
+    t:eq(t.client:get(want, "branch").uid, uid, "the reused branch is the same branch")
 
     out = run_recipe(t, { "--ttl", "1h", "--no-compute", "--reset" })
     t:eq(out.created, true, "output created after --reset")
-    t:check(t.client:get_branch(want).uid ~= uid, "--reset made a new branch under the same ID")
+    t:check(t.client:get(want, "branch").uid ~= uid, "--reset made a new branch under the same ID")
 
     out = run_recipe(t, { "--action", "delete" })
     t:eq(out.deleted, true, "output deleted")
