@@ -155,6 +155,10 @@ check "--project wins over both" bash -c "grep -qx 'branch=projects/other/branch
 check "query takes the default project (two projects exist; --branch pr-6, only in 'other', is enough)" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -qx databricks_postgres $tmp/out"
 "$LB" project use Not_An_Id >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "project use refuses a bad ID (exit 2) and keeps the file" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"invalid project ID 'Not_An_Id'\" $tmp/err && [ \"\$(cat .lakebase-project)\" = other ]"
+"$LB" project use other extra >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "project use with a second argument exits 2 naming it and keeps the file" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unexpected argument 'extra'\" $tmp/err && [ \"\$(cat .lakebase-project)\" = other ]"
+"$LB" project use 9e2e7ee4-bc9e-4a1b-8c3d-0123456789ab >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "project use takes the UUID of a project made in the workspace UI" bash -c "[ \$(cat $tmp/rc) = 0 ] && \"$LB\" project show | grep -q '^9e2e7ee4-bc9e-4a1b-8c3d-0123456789ab '"
 echo "Bad Id" >.lakebase-project
 "$LB" recipe run ci-branch --pr 5 --no-compute >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "a malformed project file exits 2 naming it, before anything runs" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"the default project 'Bad Id' (from ./.lakebase-project) is not a project ID\" $tmp/err"

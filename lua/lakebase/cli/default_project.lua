@@ -1,7 +1,12 @@
 --- The default project, for commands and recipes run without --project: LAKEBASE_PROJECT, else
 -- the ID in ./.lakebase-project (written by `lakebase project use ID`). --project, or a TARGET
 -- path naming the project, always wins.
-local validate = require "lakebase.api.validate"
+local names = require "lakebase.api.names"
+local schema = require "lakebase.api.schema"
+
+-- The rule for an existing project's ID: the service's own (a UUID for a project made in the UI)
+-- passes as well as the IDs people choose.
+local function id_problem(id) return names.existing_id_problem(schema.project, id) end
 
 local M = {}
 
@@ -31,7 +36,7 @@ function M.resolve()
     f:close()
     id, source = text:match("^%s*(.-)%s*$"), "./" .. M.FILE
   end
-  local why = validate.id_problem(id)
+  local why = id_problem(id)
   if why then return nil, nil, string.format("the default project '%s' (from %s) is not a project ID: it %s", id, source, why) end
   return id, source
 end
@@ -57,12 +62,13 @@ function M.command(argv, i)
     return sub == nil and 2 or 0
   end
   if sub == "use" then
-    local why = arg == nil and "needs a project ID" or validate.id_problem(arg)
-    if why or argv[i + 2] then
-      io.stderr:write("lakebase project use: ", arg and ("invalid project ID '" .. arg .. "': it " .. why) or why,
-        argv[i + 2] and ("; unexpected argument '" .. argv[i + 2] .. "'") or "", "\n")
+    if arg == nil then io.stderr:write("lakebase project use: needs a project ID\n") return 2 end
+    if argv[i + 2] ~= nil then
+      io.stderr:write("lakebase project use: takes one project ID; unexpected argument '", argv[i + 2], "'\n")
       return 2
     end
+    local why = id_problem(arg)
+    if why then io.stderr:write("lakebase project use: invalid project ID '", arg, "': it ", why, "\n") return 2 end
     local f, err = io.open(M.FILE, "wb")
     if not f then io.stderr:write("lakebase project use: ", tostring(err), "\n") return 1 end
     f:write(arg, "\n")
