@@ -19,11 +19,11 @@ function Operation:__tostring()
 end
 
 --- Wraps an Operation body from the API. `kind` is the resource kind it yields; `verb` the work
--- ("create", "update", "delete", "undelete"; nil when not known) that its wait learns durations of,
--- counted from now (the answer that started it has just come).
+-- ("create", "update", "delete", "undelete"; "unknown" for one picked up by name) that its wait
+-- learns durations of, counted from now (the answer that started it has just come).
 function M.new(client, body, kind, resource_name, verb)
   return setmetatable({ client = client, name = body.name, raw = body, kind = kind, resource_name = resource_name,
-    done_ = body.done == true, verb = verb, started = core.now() }, Operation)
+    done_ = body.done == true, verb = verb or "unknown", started = core.now() }, Operation)
 end
 
 --- A finished operation standing for work found already done (a create retried after its answer

@@ -242,13 +242,16 @@ function Endpoint:connect(opts) end
 ---@field resource_name string?
 ---@field raw table the operation as the API last answered it
 ---@field client lakebase.Client
+---@field verb string the work ("create", "update", "delete", "undelete"; "unknown" for one picked up by name), whose durations its wait learns
+---@field started number when it was started (core.now()), the origin of the durations learned
 local Operation = {}
 
 --- Polls once; true when the operation has finished.
 ---@return boolean
 function Operation:done() end
 
---- Yields until done (polling with backoff) and returns the resulting resource (nil for deletes);
+--- Yields until done (polling when operations of its kind were seen to finish, else with backoff)
+--- and returns the resulting resource (nil for deletes);
 --- raises a lakebase.Error of kind "operation" or "timeout".
 ---@param opts? lakebase.WaitOptions
 ---@return lakebase.Resource?
@@ -693,7 +696,7 @@ lakebase.emulator = {}
 ---@field pg_bindir? string
 ---@field faults? string
 ---@field seed? integer
----@field op_latency? number
+---@field op_latency? number|string seconds each operation takes, or a spread "1-3" (uniform between)
 ---@field credential_ttl? number
 
 --- Starts the emulator on loopback.
