@@ -55,7 +55,8 @@ function M.group_help()
     "Names are full resource names: projects/P, projects/P/branches/B, .../endpoints/E, .../roles/R,",
     ".../databases/D. Create, update, delete and undelete wait for their operation unless --no-wait.",
     "Resources print as JSON; lists as a table on a terminal, else as the JSON array the Databricks CLI",
-    "prints (-o text or -o json chooses).", "",
+    "prints (-o text or -o json chooses). A PARENT that is a project (branches, snapshots) may be left",
+    "out when a default project is set (`lakebase project use ID` or LAKEBASE_PROJECT).", "",
     "Commands:" }
   for _, cmd in ipairs(commands) do
     local synopsis = usage_line(cmd):gsub("^lakebase postgres ", ""):gsub(" %[flags%]$", "")
@@ -161,6 +162,16 @@ local function parse(cmd, argv, i)
   if a.json and cmd.json_args then args = cmd.json_args end  -- --json supplies what these would
   local required = 0
   for _, name in ipairs(args) do if name:sub(-1) ~= "?" then required = required + 1 end end
+  if args[1] == "PARENT" and #positional == required - 1 and not (positional[1] or ""):find("/", 1, true) then
+    -- A project's children may leave PARENT out when a default project is set (`lakebase project
+    -- use`, LAKEBASE_PROJECT): `lakebase postgres list-branches`, `create-branch dev`.
+    local def = require("lakebase.api.schema")[cmd.kind]
+    if def and def.parent_kind == "project" then
+      local id, _, why = require("lakebase.cli.default_project").resolve()
+      if why then return nil, why end
+      if id then table.insert(positional, 1, "projects/" .. id) end
+    end
+  end
   if #positional < required or #positional > #args then
     return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
       #args == 0 and "no arguments" or table.concat(args, " "):gsub("%?", " (optional)"),
