@@ -83,6 +83,7 @@ Environment:
   LAKEBASE_MAX_REQUESTS   HTTP requests in flight at once (default 64); later ones queue
   LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
   LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
+  LAKEBASE_REPL_MAX_ROWS, LAKEBASE_REPL_MAX_WIDTH  rows and cell width of the REPL's result grid (50, 40; 0: no limit)
   LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
   LAKEBASE_RETRY_TIMEOUT  as --retry-timeout (default 300s)
   LAKEBASE_MAX_RESPONSE_BYTES  the largest answer accepted, after decompression (default

@@ -181,7 +181,9 @@ local function field(t, path)
   return tostring(t)
 end
 
-local function print_table(kind, rows)
+--- The text table of a list of `kind` (commands.COLUMNS: a column per field, headers the
+-- fields' last parts in capitals), as list commands print it and the REPL shows lists.
+function M.table_text(kind, rows)
   local cols = commands.COLUMNS[kind]
   local cells, widths = {}, {}
   local header = {}
@@ -196,13 +198,15 @@ local function print_table(kind, rows)
       widths[c] = math.max(widths[c], #cells[r][c])
     end
   end
+  local lines = {}
   local function line(values)
     local parts = {}
     for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - #v)) or v end
-    io.stdout:write(table.concat(parts, "  "), "\n")
+    lines[#lines + 1] = table.concat(parts, "  ") .. "\n"
   end
   line(header)
   for _, row in ipairs(cells) do line(row) end
+  return table.concat(lines)
 end
 
 local function output(cmd, a, result)
@@ -214,7 +218,7 @@ local function output(cmd, a, result)
     if a.output == "json" then
       io.stdout:write(json.encode(json.array(result)), "\n")
     else
-      print_table(cmd.kind, result)
+      io.stdout:write(M.table_text(cmd.kind, result))
     end
   elseif a.output == "json" then
     io.stdout:write(json.encode(result), "\n")
