@@ -209,19 +209,34 @@ function M.table_text(kind, rows)
   return table.concat(lines)
 end
 
+--- A list of `kind` as CSV: a header of the table's columns as field paths (status.current_state),
+-- then a line per resource, quoted as RFC 4180 says; a missing or null field is an empty one.
+function M.csv_text(kind, rows)
+  local cols = commands.COLUMNS[kind]
+  local line = require("lakebase.cli.sql_render").csv_line
+  local lines = { line(cols) }
+  for _, row in ipairs(rows) do
+    local values = {}
+    for c, path in ipairs(cols) do values[c] = field(row, path) end
+    lines[#lines + 1] = line(values)
+  end
+  return table.concat(lines)
+end
+
 local function output(cmd, a, result)
   if result == nil then return end
   if type(result) == "table" and getmetatable(result) and getmetatable(result).__name == "lakebase.Operation" then
     result = result.raw
   end
-  if cmd.list then
-    if a.output == "json" then
-      io.stdout:write(json.encode(json.array(result)), "\n")
-    else
-      io.stdout:write(M.table_text(cmd.kind, result))
-    end
+  if cmd.list then result = json.array(result) end
+  if a.output == "yaml" then
+    io.stdout:write(require("lakebase.base.yaml").encode(result))
+  elseif a.output == "csv" then
+    io.stdout:write(M.csv_text(cmd.kind, result))
   elseif a.output == "json" then
     io.stdout:write(json.encode(result), "\n")
+  elseif cmd.list then
+    io.stdout:write(M.table_text(cmd.kind, result))
   else
     io.stdout:write(json.pretty(result), "\n")
   end
@@ -262,8 +277,11 @@ function M.run(argv, i, get_client, g)
     return 0
   end
   if a then
-    a.output, perr = globals.output(g)
-    if not a.output then a = nil end
+    a.output, perr = globals.output(g, cmd.list and { "text", "json", "yaml", "csv" } or { "text", "json", "yaml" })
+    if not a.output then
+      a = nil
+      if g.output == "csv" then perr = perr .. " (csv is for the list commands)" end
+    end
   end
   if not a then
     io.stderr:write("lakebase postgres ", name, ": ", perr, "\n")
@@ -292,7 +310,7 @@ usage: lakebase [--local] api METHOD PATH [--json BODY|@FILE] [flags]
 
 Sends one request to the workspace with the configured credentials and prints the JSON answer
 (indented; compact with -o json). METHOD is GET, POST, PATCH, PUT or DELETE, in any case (the
-Databricks CLI's `databricks api post PATH` lines work). PATH is absolute
+Databricks CLI's `databricks api post PATH` lines work; -o yaml for YAML). PATH is absolute
 (/api/2.0/postgres/projects) or relative to /api/2.0/postgres/ (projects). 429 and 503 answers are
 retried like every API call; other errors print and exit 1.
 
@@ -330,7 +348,7 @@ function M.api(argv, i, get_client, g)
       table.concat(positional, " "), "'\n", M.API_USAGE)
     return 2
   end
-  local format, why = globals.output(g)
+  local format, why = globals.output(g, { "text", "json", "yaml" })
   if not format then io.stderr:write("lakebase api: ", why, "\n") return 2 end
   local base, query = path:match("^([^?]*)%??(.*)$")
   local q = require("lakebase.runtime.httpd").parse_query(query)
@@ -339,7 +357,11 @@ function M.api(argv, i, get_client, g)
     if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end
     return fail(result)
   end
-  io.stdout:write(format == "json" and json.encode(result) or json.pretty(result), "\n")
+  if format == "yaml" then
+    io.stdout:write(require("lakebase.base.yaml").encode(result))
+  else
+    io.stdout:write(format == "json" and json.encode(result) or json.pretty(result), "\n")
+  end
   return 0
 end
 

@@ -222,17 +222,20 @@ local function csv_field(s)
   return s
 end
 
+--- One CSV line (with its line break) of the strings `values`.
+function M.csv_line(values)
+  local parts = {}
+  for c, v in ipairs(values) do parts[c] = csv_field(v) end
+  return table.concat(parts, ",") .. "\n"
+end
+
 --- Writes one result as CSV to `out`; a command without rows writes its tag to `note` instead.
 function M.csv(out, r, note)
   if #r.fields == 0 then
     note(r.command)
     return
   end
-  local function line(values)
-    local parts = {}
-    for c, v in ipairs(values) do parts[c] = csv_field(v) end
-    out(table.concat(parts, ",") .. "\n")
-  end
+  local function line(values) out(M.csv_line(values)) end
   line(r.fields)
   for _, row in ipairs(r.rows) do
     local values = {}
