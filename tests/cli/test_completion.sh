@@ -51,6 +51,10 @@ comp postgres delete-branch --
 check "only the flags that command takes" bash -c "$(declare -f has has_all lacks); tmp=$tmp; has_all --no-wait --timeout --purge --profile --help && lacks --json && lacks --page-size"
 comp postgres list-projects -o ""
 check "-o values" bash -c "$(declare -f has has_all); tmp=$tmp; has_all text json yaml csv"
+comp query -o ""
+check "-o values the command takes: query" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'text json csv ' ]"
+comp postgres get-project projects/shop --output ""
+check "-o values the command takes: no csv for a get" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'text json yaml ' ]"
 comp postgres list-projects --output = y
 check "--output=VALUE (split at '=' as bash splits it)" out_is "yaml"
 comp --log-level de

@@ -146,7 +146,14 @@ local function global_flags()
   return out
 end
 
-local function with_globals(list)
+-- The formats -o takes where it is not every one (the first match of a spelling wins).
+local OUTPUTS = { query = { "text", "json", "csv" }, api = { "text", "json", "yaml" },
+  auth = { "text", "json", "yaml" }, get = { "text", "json", "yaml" } }
+
+local function with_globals(list, outputs)
+  if outputs then
+    for _, spelling in ipairs { "--output", "-o" } do list[#list + 1] = flag(spelling, true, "output type: " .. table.concat(outputs, ", "), outputs) end
+  end
   for _, f in ipairs(global_flags()) do list[#list + 1] = f end
   list[#list + 1] = flag("--help", false, "this help")
   return list
@@ -163,11 +170,11 @@ local function postgres_flags(cmd)
       out[#out + 1] = flag("--" .. name:gsub("_", "-"), def.value ~= nil, def.help, complete)
     end
   end
-  return with_globals(out)
+  return with_globals(out, not cmd.list and OUTPUTS.get or nil)
 end
 
 -- Flags of psql and query, from their own-flag tables (true: takes a value).
-local function own_flags(module, values)
+local function own_flags(module, values, outputs)
   local out = {}
   local names = {}
   for name in pairs(require(module).own_flags()) do names[#names + 1] = name end
@@ -176,7 +183,7 @@ local function own_flags(module, values)
     local takes = require(module).own_flags()[name]
     out[#out + 1] = flag((#name == 1 and "-" or "--") .. name, takes, nil, values[name])
   end
-  return with_globals(out)
+  return with_globals(out, outputs)
 end
 
 local TARGET_VALUES = { project = project_ids, target = resources_of("endpoint", true), file = "files", f = "files" }
@@ -271,9 +278,9 @@ local function context_of(words)
       elseif w == "psql" then
         ctx.flags = own_flags("lakebase.cli.psql", TARGET_VALUES)
       elseif w == "query" then
-        ctx.flags = own_flags("lakebase.cli.query", TARGET_VALUES)
+        ctx.flags = own_flags("lakebase.cli.query", TARGET_VALUES, OUTPUTS.query)
       elseif w == "api" then
-        ctx.flags = with_globals({ flag("--json", true, "request body: inline JSON, or @FILE") })
+        ctx.flags = with_globals({ flag("--json", true, "request body: inline JSON, or @FILE") }, OUTPUTS.api)
       elseif w == "emulator" then
         ctx.flags = emulator_flags()
       elseif w ~= "repl" then  -- a script (after `run`, or given directly): what follows is its own
@@ -291,7 +298,7 @@ local function context_of(words)
           ctx.flags = postgres_flags(cmd)
         end
       elseif ctx.command == "auth" then
-        ctx.flags = with_globals({ flag("--check", false, "also check the credentials with one request") })
+        ctx.flags = with_globals({ flag("--check", false, "also check the credentials with one request") }, OUTPUTS.auth)
       elseif ctx.command == "recipe" and w == "list" then
         ctx.flags = { flag("-o", true, "output type", { "text", "json" }) }
       elseif ctx.command == "recipe" then

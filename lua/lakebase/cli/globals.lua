@@ -35,7 +35,8 @@ for _, f in ipairs(M.FLAGS) do
   if f.short then BY_SHORT[f.short] = f end
 end
 
-M.LOG_LEVELS = { trace = true, debug = true, info = true, warn = true, error = true, disabled = true }
+M.LOG_LEVELS = {}
+for _, level in ipairs(BY_LONG["log-level"].values) do M.LOG_LEVELS[level] = true end
 
 --- A fresh state: what the global flags set. `auth` holds --host/--profile/--auth-type with
 -- auth.sources naming the flag each came from (for `auth describe`).
