@@ -138,6 +138,31 @@ check "completion --help says how to install each" bash -c "[ \$(cat $tmp/rc) = 
 "$LB" completion tcsh >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "an unknown shell exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown shell 'tcsh'\" $tmp/err && [ ! -s $tmp/out ]"
 
+# Real readline: an interactive bash on a pseudo-terminal, TAB typed after each line's start.
+python3 - "$tmp/lb.bash" >"$tmp/out" 2>"$tmp/err" <<'PY'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["PS1"] = "$ "
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def read(t):  # until the terminal has been quiet for t s after answering (10 s at most, under load)
+    out, end = b"", time.time() + 10
+    while time.time() < end:
+        if select.select([fd], [], [], t)[0]:
+            try: out += os.read(fd, 4096)
+            except OSError: break
+        elif out: break
+    return out.decode(errors="replace")
+read(0.5)
+os.write(fd, b"source " + sys.argv[1].encode() + b"\n"); read(0.5)
+for typed in [b"lakebase --output=ya\t", b"lakebase recipe run ci-b\t", b"lakebase postgres get-branch projects/shop/branches/d\t"]:
+    os.write(fd, typed); print(read(0.5).replace("\r", "").strip("\n")); os.write(fd, b"\x03"); read(0.3)
+os.write(fd, b"exit\n"); read(0.3)
+PY
+check "readline: --output=ya<TAB> gives --output=yaml" out_has "^lakebase --output=yaml $"
+check "readline: recipe run ci-b<TAB> gives ci-branch" out_has "^lakebase recipe run ci-branch $"
+check "readline: a branch name from the API" out_has "^lakebase postgres get-branch projects/shop/branches/dev $"
+
 # zsh: the script parses, and its function offers the candidates through compadd.
 "$LB" completion zsh >"$tmp/_lakebase"
 zsh -n "$tmp/_lakebase" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
