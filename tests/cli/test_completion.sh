@@ -40,7 +40,7 @@ check "the bash script registers _lakebase for lakebase" out_is "complete -F _la
 comp p
 check "commands: p completes to postgres and psql" bash -c "$(declare -f has has_all lacks); tmp=$tmp; has_all postgres psql && lacks query"
 comp ""
-check "every top-level command" bash -c "$(declare -f has has_all); tmp=$tmp; has_all run postgres psql query api repl recipe auth emulator completion"
+check "every top-level command" bash -c "$(declare -f has has_all); tmp=$tmp; has_all run postgres psql query current-user api repl recipe auth emulator completion"
 comp postgres list-b
 check "postgres subcommands from the command table" out_is "list-branches"
 comp postgres get-branch projects/shop/branches/dev --out
@@ -126,7 +126,7 @@ DATABRICKS_HOST=http://127.0.0.1:1 comp postgres list-branches ""
 check "an API that refuses: nothing on stderr either" bash -c "[ ! -s $tmp/err ]"
 
 # The command list stays in step with `lakebase --help`.
-"$LB" --help | sed -n -e 's/\[options\] //' -e 's/^ *\(usage: \)\{0,1\}lakebase \[\{0,1\}\([a-z]\{2,\}\).*/\2/p' | sort -u >"$tmp/help.cmds"
+"$LB" --help | sed -n -e 's/\[options\] //' -e 's/^ *\(usage: \)\{0,1\}lakebase \[\{0,1\}\([a-z][a-z-]\{1,\}\).*/\2/p' | sort -u >"$tmp/help.cmds"
 "$LB" __complete "" | cut -f1 | sort -u >"$tmp/comp.cmds"
 check "the commands of --help are the commands completed" diff "$tmp/help.cmds" "$tmp/comp.cmds"
 "$LB" postgres --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | sort -u >"$tmp/help.pg"

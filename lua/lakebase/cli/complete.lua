@@ -19,6 +19,7 @@ M.TOP = {
   { name = "postgres", help = "one API call: create-branch, list-projects, get-operation..." },
   { name = "psql", help = "psql on an endpoint, with a fresh credential" },
   { name = "query", help = "SQL without psql: a table, JSON or CSV" },
+  { name = "current-user", help = "who lakebase signs in as" },
   { name = "api", help = "a raw API request" },
   { name = "repl", help = "the REPL" },
   { name = "recipe", help = "reusable workflows" },
@@ -148,7 +149,7 @@ end
 
 -- The formats -o takes where it is not every one (the first match of a spelling wins).
 local OUTPUTS = { query = { "text", "json", "csv" }, api = { "text", "json", "yaml" },
-  auth = { "text", "json", "yaml" }, get = { "text", "json", "yaml" } }
+  auth = { "text", "json", "yaml" }, get = { "text", "json", "yaml" }, ["current-user"] = { "text", "json", "yaml" } }
 
 local function with_globals(list, outputs)
   if outputs then
@@ -275,6 +276,8 @@ local function context_of(words)
       ctx.command = w
       if w == "postgres" or w == "recipe" or w == "auth" or w == "completion" then
         ctx.flags = with_globals({})
+      elseif w == "current-user" then
+        ctx.flags = with_globals({}, OUTPUTS[w])
       elseif w == "psql" then
         ctx.flags = own_flags("lakebase.cli.psql", TARGET_VALUES)
       elseif w == "query" then
@@ -362,6 +365,7 @@ local function positional(ctx, prefix)
     return {}
   end
   if cmd == "auth" then return not sub and { { "describe", "how lakebase authenticates" } } or {} end
+  if cmd == "current-user" then return n == 0 and { { "me", "the identity (userName: the Postgres user)" } } or {} end
   if cmd == "completion" then
     if sub then return {} end
     local list = {}
