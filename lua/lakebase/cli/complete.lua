@@ -94,6 +94,7 @@ function M.resource_names(prefix, kind, ctx, any_level)
     level = level + 1
   end
   local def = chain[level]
+  if not def.collection or def.no_list then return {} end  -- a singleton (data-api) or not listable
   local typing_collection = #segs == 2 * level - 1
   if typing_collection then  -- "" or "proj": list what is there, so one TAB shows the projects
     if def.collection:sub(1, #segs[#segs]) ~= segs[#segs] then return {} end
