@@ -121,16 +121,13 @@ local function project_ids(_, ctx)
   return out
 end
 
--- The profiles of ~/.databrickscfg (DATABRICKS_CONFIG_FILE), for --profile.
+-- The profiles of ~/.databrickscfg (DATABRICKS_CONFIG_FILE), for --profile; none when unreadable.
 local function profiles()
-  local path = os.getenv("DATABRICKS_CONFIG_FILE") or ((os.getenv("HOME") or "") .. "/.databrickscfg")
-  path = path:gsub("^~/", (os.getenv("HOME") or "") .. "/")
-  local f = io.open(path, "rb")
-  if not f then return {} end
-  local text = f:read("a") or ""
-  f:close()
+  local home = os.getenv("HOME") or ""
+  local path = (os.getenv("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"):gsub("^~/", function() return home .. "/" end)
+  local ok, sections, order = pcall(require("lakebase.auth.ini").read, path)
   local out = {}
-  for name in text:gmatch("%f[^\n%z]%s*%[%s*([^%]\n]-)%s*%]") do out[#out + 1] = { name } end
+  for _, name in ipairs(ok and sections and order or {}) do out[#out + 1] = { name } end
   return out
 end
 
