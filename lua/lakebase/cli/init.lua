@@ -36,8 +36,8 @@ CLI's global flags, up to a '--'):
                   the workspace, the ~/.databrickscfg profile and the auth method (pat, basic,
                   oauth-m2m, databricks-cli), over DATABRICKS_* variables and the config file
                   (see 'lakebase auth describe --help')
-  -o, --output FORMAT  text, json or yaml for the commands; csv too where the output is rows
-                  (list commands, query); default text, or DATABRICKS_OUTPUT_FORMAT when it names one
+  -o, --output FORMAT  text, json or yaml for the commands, csv too for the list commands (query:
+                  text, json or csv); default text, or DATABRICKS_OUTPUT_FORMAT when it names one
   -v, --verbose, --debug
                   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same); --log-level debug|trace too, --log-file FILE
