@@ -49,6 +49,10 @@ comp postgres list-branches projects/shop --page
 check "the command's own flags after an argument" out_is "--page-size"
 comp postgres delete-branch --
 check "only the flags that command takes" bash -c "$(declare -f has has_all lacks); tmp=$tmp; has_all --no-wait --timeout --purge --profile --help && lacks --json && lacks --page-size"
+comp postgres update-branch projects/shop/branches/dev ""
+check "UPDATE_MASK: the paths the service takes (a oneof by its group, no create-only field)" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'spec.expiration spec.is_protected ' ]"
+comp postgres update-endpoint projects/shop/branches/dev/endpoints/primary spec.disabled,spec.s
+check "UPDATE_MASK: the next path of a comma-separated list" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'spec.disabled,spec.settings spec.disabled,spec.suspension ' ]"
 comp postgres list-projects -o ""
 check "-o values" bash -c "$(declare -f has has_all); tmp=$tmp; has_all text json yaml csv"
 comp query -o ""
@@ -96,6 +100,12 @@ comp postgres list-endpoints projects/shop/branches/d
 check "a PARENT of the branch kind" out_is "projects/shop/branches/dev"
 comp psql --project s
 check "--project takes project IDs" bash -c "$(declare -f has has_all); tmp=$tmp; has_all shop shed"
+comp query --project shop --branch ""
+check "--branch: the branch IDs of the --project given" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'dev production ' ]"
+comp psql --project shop --branch dev --endpoint ""
+check "--endpoint: the endpoint IDs of that branch" out_is "primary"
+comp recipe run ci-branch --source projects/shop/
+check "a recipe's source branch: branch names" bash -c "$(declare -f has has_all); tmp=$tmp; has_all projects/shop/branches/dev projects/shop/branches/production"
 comp recipe run ci-branch --project sho
 check "so does a recipe's project parameter" out_is "shop"
 comp --local postgres list-branches ""

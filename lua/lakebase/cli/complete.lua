@@ -114,11 +114,20 @@ local function resources_of(kind, any_level)
   return function(prefix, ctx) return M.resource_names(prefix, kind, ctx, any_level) end
 end
 
--- IDs (not names) of the projects, for --project.
-local function project_ids(_, ctx)
+local function ids_of(names)
   local out = {}
-  for _, name in ipairs(list_names(ctx, nil, "project")) do out[#out + 1] = { (name:gsub("^projects/", "")) } end
+  for _, name in ipairs(names) do out[#out + 1] = { name:match("([^/]+)$") } end
   return out
+end
+
+-- IDs (not names), for --project, and --branch and --endpoint under the --project (and --branch) given.
+local function project_ids(_, ctx) return ids_of(list_names(ctx, nil, "project")) end
+local function branch_ids(_, ctx)
+  return ctx.project and ids_of(list_names(ctx, "projects/" .. ctx.project, "branch")) or {}
+end
+local function endpoint_ids(_, ctx)
+  if not (ctx.project and ctx.branch) then return {} end
+  return ids_of(list_names(ctx, "projects/" .. ctx.project .. "/branches/" .. ctx.branch, "endpoint"))
 end
 
 -- The profiles of ~/.databrickscfg (DATABRICKS_CONFIG_FILE), for --profile; none when unreadable.
@@ -185,7 +194,8 @@ local function own_flags(module, values, outputs)
   return with_globals(out, outputs)
 end
 
-local TARGET_VALUES = { project = project_ids, target = resources_of("endpoint", true), file = "files", f = "files" }
+local TARGET_VALUES = { project = project_ids, branch = branch_ids, endpoint = endpoint_ids,
+  target = resources_of("endpoint", true), file = "files", f = "files" }
 
 -- The emulator's options, read from its usage text ("  --port N   ...").
 local function emulator_flags()
@@ -227,6 +237,7 @@ local function recipe_flags(name)
     else
       if p.name == "project" then values = project_ids
       elseif p.name == "endpoint" then values = resources_of("endpoint")
+      elseif p.name == "source" then values = resources_of("branch")
       elseif p.name:match("file$") then values = "files" end
       out[#out + 1] = flag(spelling, true, p.help, values)
     end
@@ -267,7 +278,7 @@ local function context_of(words)
       if long == "host" or long == "profile" or long == "auth-type" then ctx.auth[long:gsub("-", "_")] = value end
       if long == "p" then ctx.auth.profile = value end
       if long == "local" and value ~= "false" then ctx.local_mode = true end
-      if long == "project" then ctx.project = value end
+      if long == "project" or long == "branch" then ctx[long] = value end
     elseif w:sub(1, 1) == "-" and w ~= "-" and not ctx.dashdash then
       -- a flag we do not know: skip it
     elseif not ctx.command then
@@ -316,6 +327,24 @@ local function context_of(words)
   return ctx
 end
 
+-- The update mask paths of `kind` the service takes (a oneof by its group, spec.expiration; no
+-- create-only field), completing the last of a comma-separated list.
+local function mask_paths(kind, prefix)
+  local schema, masks = require "lakebase.api.schema", require "lakebase.api.masks"
+  local def = schema[kind]
+  local done = prefix:match("^(.*,)[^,]*$")
+  local out, seen = {}, {}
+  for f in pairs(def.spec and def.spec.fields or {}) do
+    local path = masks.from_fields(def, { [f] = "x" })
+    if not seen[path] and masks.resolve(def, path) then
+      seen[path] = true
+      out[#out + 1] = { (done or "") .. path }
+    end
+  end
+  table.sort(out, function(a, b) return a[1] < b[1] end)
+  return out
+end
+
 -- What a positional argument of a postgres command names, from its placeholder.
 local function postgres_arg(ctx, prefix)
   local cmd = ctx.cmd
@@ -326,7 +355,8 @@ local function postgres_arg(ctx, prefix)
   local kind
   if placeholder == "PARENT" then kind = require("lakebase.api.schema")[cmd.kind].parent_kind
   elseif placeholder == "NAME" then kind = cmd.kind
-  elseif placeholder == "ENDPOINT" then kind = "endpoint" end
+  elseif placeholder == "ENDPOINT" then kind = "endpoint"
+  elseif placeholder == "UPDATE_MASK" then return mask_paths(cmd.kind, prefix) end
   if not kind then return {} end
   return M.resource_names(prefix, kind, ctx)
 end
