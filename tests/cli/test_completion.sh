@@ -3,8 +3,9 @@
 # function (COMP_WORDS/COMP_CWORD, as readline sets them) for commands, subcommands, flags after
 # arguments, global flags, enum values, recipe names and parameters (a user recipe too), resource
 # names listed from an emulator process, and an API that never answers (a TAB still returns at
-# once, silently); the zsh script through zsh with compadd recorded, the fish one through fish's own
-# `complete -C`; and the command list kept in step with `lakebase --help`.
+# once, silently); readline and zle on a pseudo-terminal completing typed lines; the zsh script
+# through zsh with compadd recorded, the fish one through fish's own `complete -C`; and the command
+# list kept in step with `lakebase --help`.
 set -u
 LB=${1:?usage: test_completion.sh PATH_TO_LAKEBASE}
 LB=$(cd "$(dirname "$LB")" && pwd)/$(basename "$LB")
@@ -151,33 +152,45 @@ check "completion --help says how to install each" bash -c "[ \$(cat $tmp/rc) = 
 "$LB" completion tcsh >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "an unknown shell exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown shell 'tcsh'\" $tmp/err && [ ! -s $tmp/out ]"
 
-# Real readline: an interactive bash on a pseudo-terminal, TAB typed after each line's start.
-python3 - "$tmp/lb.bash" >"$tmp/out" 2>"$tmp/err" <<'PY'
-import os, pty, select, sys, time
+# Real line editors: an interactive bash (readline) and zsh (zle with compinit) on a
+# pseudo-terminal, TAB typed after each line's start; the line as the terminal shows it after.
+cat >"$tmp/terminal.py" <<'PY'
+import os, pty, re, select, sys, time
+shell, setup, lines = sys.argv[1], sys.argv[2], sys.argv[3:]
 pid, fd = pty.fork()
 if pid == 0:
-    os.environ["PS1"] = "$ "
-    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-def read(t):  # until the terminal has been quiet for t s after answering (10 s at most, under load)
+    os.environ.update(PS1="$ ", TERM="xterm")
+    os.execvp(shell, [shell, "--norc", "--noprofile", "-i"] if shell == "bash" else [shell, "-f", "-i"])
+def read(quiet):  # until the terminal has been quiet for a while after answering (10 s at most)
     out, end = b"", time.time() + 10
     while time.time() < end:
-        if select.select([fd], [], [], t)[0]:
+        if select.select([fd], [], [], quiet)[0]:
             try: out += os.read(fd, 4096)
             except OSError: break
         elif out: break
     return out.decode(errors="replace")
 read(0.5)
-os.write(fd, b"source " + sys.argv[1].encode() + b"\n"); read(0.5)
-for typed in [b"lakebase --output=ya\t", b"lakebase recipe run ci-b\t", b"lakebase postgres get-branch projects/shop/branches/d\t"]:
-    os.write(fd, typed); print(read(0.5).replace("\r", "").strip("\n")); os.write(fd, b"\x03"); read(0.3)
+os.write(fd, setup.encode() + b"\n"); read(0.8)
+for typed in lines:
+    os.write(fd, typed.encode() + b"\t")
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", read(0.5))
+    while "\x08" in shown: shown = re.sub("[^\x08]?\x08", "", shown, count=1)  # a backspace takes back a character
+    print(shown.replace("\r", "\n").split("\n")[-1])
+    os.write(fd, b"\x03"); read(0.3)
 os.write(fd, b"exit\n"); read(0.3)
 PY
+TYPED=("lakebase --output=ya" "lakebase recipe run ci-b" "lakebase postgres get-branch projects/shop/branches/d")
+python3 "$tmp/terminal.py" bash "source $tmp/lb.bash" "${TYPED[@]}" >"$tmp/out" 2>"$tmp/err"
 check "readline: --output=ya<TAB> gives --output=yaml" out_has "^lakebase --output=yaml $"
 check "readline: recipe run ci-b<TAB> gives ci-branch" out_has "^lakebase recipe run ci-branch $"
 check "readline: a branch name from the API" out_has "^lakebase postgres get-branch projects/shop/branches/dev $"
+"$LB" completion zsh >"$tmp/_lakebase"
+python3 "$tmp/terminal.py" zsh "autoload -U compinit && compinit -u -D && source $tmp/_lakebase" "${TYPED[@]}" >"$tmp/out" 2>"$tmp/err"
+check "zle: --output=ya<TAB> gives --output=yaml" out_has "^lakebase --output=yaml $"
+check "zle: recipe run ci-b<TAB> gives ci-branch" out_has "^lakebase recipe run ci-branch $"
+check "zle: a branch name from the API" out_has "^lakebase postgres get-branch projects/shop/branches/dev $"
 
 # zsh: the script parses, and its function offers the candidates through compadd.
-"$LB" completion zsh >"$tmp/_lakebase"
 zsh -n "$tmp/_lakebase" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "the zsh script parses (zsh -n)" rc_is 0
 zcomp() {
