@@ -4,13 +4,12 @@
 -- ":files" alone asks the shell for file names instead. Everything comes from the tables that
 -- drive --help: the global flags (cli/globals.lua), the postgres commands (api/commands.lua and
 -- cli/postgres.lua), the psql, query and auth flags, the emulator's usage, the recipes on the
--- search path and their declared parameters. Resource names (projects/P/branches/B...) are listed
--- from the API within DEADLINE seconds, and quietly left out when that fails or takes longer.
+-- search path and their declared parameters; resource names from the API (cli/complete_names.lua).
 local globals = require "lakebase.cli.globals"
+local api_names = require "lakebase.cli.complete_names"
+local resources_of = api_names.resources_of
 
 local M = {}
-
-M.DEADLINE = 1.5
 
 -- The top-level commands, as `lakebase --help` lists them (tests/cli/test_completion.sh keeps the
 -- two in step).
@@ -46,88 +45,6 @@ local RECIPE_SUBS = {
 -- value: a list of values, "files", or a function(prefix, ctx) giving candidates.
 local function flag(spelling, value, help, complete)
   return { spelling = spelling, value = value, help = help, complete = complete }
-end
-
--- Resource names ------------------------------------------------------------------------------
-
-local function resource_client(ctx)
-  local cfg = ctx.auth
-  return require("lakebase").client { host = cfg.host, profile = cfg.profile, auth_type = cfg.auth_type,
-    retry_timeout = M.DEADLINE, request_timeout = M.DEADLINE }
-end
-
--- Lists `kind` under `parent` (nil at the top) within the deadline; {} when that fails.
-local function list_names(ctx, parent, kind)
-  if ctx.local_mode then return {} end  -- never start an emulator for a TAB
-  local ok, out = pcall(require("lakebase.runtime.sched").timeout, M.DEADLINE, function()
-    local names = {}
-    for r in resource_client(ctx):list(parent, kind, { page_size = 100 }) do
-      names[#names + 1] = r.name
-      if #names >= 500 then break end
-    end
-    return names
-  end)
-  return ok and out or {}
-end
-
--- The kinds from the top down to `kind`.
-local function chain_to(kind)
-  local schema = require "lakebase.api.schema"
-  local chain, def = {}, schema[kind]
-  while def do
-    table.insert(chain, 1, def)
-    def = def.parent_kind and schema[def.parent_kind]
-  end
-  return chain
-end
-
---- Names completing `prefix` toward a resource of `kind`, one level at a time: "pro" gives
--- "projects/", "projects/" the projects, "projects/p/" its "branches/", and so on. A name short of
--- `kind` ends with "/" (go on typing), unless `any_level` (psql and query take projects/P too).
-function M.resource_names(prefix, kind, ctx, any_level)
-  local chain = chain_to(kind)
-  local segs = {}
-  for s in (prefix .. "/"):gmatch("([^/]*)/") do segs[#segs + 1] = s end
-  local level = 1
-  while #segs > 2 * level do  -- collection/ID pairs typed whole
-    if segs[2 * level - 1] ~= chain[level].collection or not chain[level + 1] then return {} end
-    level = level + 1
-  end
-  local def = chain[level]
-  if not def.collection or def.no_list then return {} end  -- a singleton (data-api) or not listable
-  local typing_collection = #segs == 2 * level - 1
-  if typing_collection then  -- "" or "proj": list what is there, so one TAB shows the projects
-    if def.collection:sub(1, #segs[#segs]) ~= segs[#segs] then return {} end
-    segs[#segs], segs[#segs + 1] = def.collection, ""
-  end
-  if segs[2 * level - 1] ~= def.collection then return {} end
-  local parent = level > 1 and table.concat(segs, "/", 1, 2 * level - 2) or nil
-  local out = {}
-  for _, name in ipairs(list_names(ctx, parent, def.kind)) do
-    out[#out + 1] = { (level < #chain and not any_level) and (name .. "/") or name }
-  end
-  if typing_collection and #out == 0 then return { { def.collection .. "/" } } end
-  return out
-end
-
-local function resources_of(kind, any_level)
-  return function(prefix, ctx) return M.resource_names(prefix, kind, ctx, any_level) end
-end
-
-local function ids_of(names)
-  local out = {}
-  for _, name in ipairs(names) do out[#out + 1] = { name:match("([^/]+)$") } end
-  return out
-end
-
--- IDs (not names), for --project, and --branch and --endpoint under the --project (and --branch) given.
-local function project_ids(_, ctx) return ids_of(list_names(ctx, nil, "project")) end
-local function branch_ids(_, ctx)
-  return ctx.project and ids_of(list_names(ctx, "projects/" .. ctx.project, "branch")) or {}
-end
-local function endpoint_ids(_, ctx)
-  if not (ctx.project and ctx.branch) then return {} end
-  return ids_of(list_names(ctx, "projects/" .. ctx.project .. "/branches/" .. ctx.branch, "endpoint"))
 end
 
 -- The profiles of ~/.databrickscfg (DATABRICKS_CONFIG_FILE), for --profile; none when unreadable.
@@ -194,7 +111,7 @@ local function own_flags(module, values, outputs)
   return with_globals(out, outputs)
 end
 
-local TARGET_VALUES = { project = project_ids, branch = branch_ids, endpoint = endpoint_ids,
+local TARGET_VALUES = { project = api_names.project_ids, branch = api_names.branch_ids, endpoint = api_names.endpoint_ids,
   target = resources_of("endpoint", true), file = "files", f = "files" }
 
 -- The emulator's options, read from its usage text ("  --port N   ...").
@@ -235,7 +152,7 @@ local function recipe_flags(name)
       out[#out + 1] = flag(spelling, false, p.help)
       out[#out + 1] = flag("--no-" .. p.name:gsub("_", "-"), false, p.help)
     else
-      if p.name == "project" then values = project_ids
+      if p.name == "project" then values = api_names.project_ids
       elseif p.name == "endpoint" then values = resources_of("endpoint")
       elseif p.name == "source" then values = resources_of("branch")
       elseif p.name:match("file$") then values = "files" end
@@ -358,7 +275,7 @@ local function postgres_arg(ctx, prefix)
   elseif placeholder == "ENDPOINT" then kind = "endpoint"
   elseif placeholder == "UPDATE_MASK" then return mask_paths(cmd.kind, prefix) end
   if not kind then return {} end
-  return M.resource_names(prefix, kind, ctx)
+  return api_names.resource_names(prefix, kind, ctx)
 end
 
 local function names_of(list)
@@ -404,9 +321,9 @@ local function positional(ctx, prefix)
     if n == 0 then return { { "GET" }, { "POST" }, { "PATCH" }, { "PUT" }, { "DELETE" } } end
     return {}
   end
-  if cmd == "psql" then return M.resource_names(prefix, "endpoint", ctx, true) end
+  if cmd == "psql" then return api_names.resource_names(prefix, "endpoint", ctx, true) end
   if cmd == "query" then
-    if prefix:match("^p") then return M.resource_names(prefix, "endpoint", ctx, true) end
+    if prefix:match("^p") then return api_names.resource_names(prefix, "endpoint", ctx, true) end
     return "files"
   end
   return {}
