@@ -41,7 +41,7 @@ check "the bash script registers _lakebase for lakebase" out_is "complete -F _la
 comp p
 check "commands: p completes to postgres and psql" bash -c "$(declare -f has has_all lacks); tmp=$tmp; has_all postgres psql && lacks query"
 comp ""
-check "every top-level command" bash -c "$(declare -f has has_all); tmp=$tmp; has_all run postgres psql query current-user api repl recipe auth emulator completion"
+check "every top-level command" bash -c "$(declare -f has has_all); tmp=$tmp; has_all run postgres psql query current-user api repl recipe project auth emulator types completion"
 comp postgres list-b
 check "postgres subcommands from the command table" out_is "list-branches"
 comp postgres get-branch projects/shop/branches/dev --out
@@ -101,6 +101,10 @@ comp postgres list-endpoints projects/shop/branches/d
 check "a PARENT of the branch kind" out_is "projects/shop/branches/dev"
 comp psql --project s
 check "--project takes project IDs" bash -c "$(declare -f has has_all); tmp=$tmp; has_all shop shed"
+comp project ""
+check "project: use, show, clear" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'use show clear ' ]"
+comp project use s
+check "project use takes project IDs" bash -c "$(declare -f has has_all); tmp=$tmp; has_all shop shed"
 comp query --project shop --branch ""
 check "--branch: the branch IDs of the --project given" bash -c "[ \"\$(tr '\n' ' ' <$tmp/out)\" = 'dev production ' ]"
 comp psql --project shop --branch dev --endpoint ""

@@ -22,8 +22,10 @@ M.TOP = {
   { name = "api", help = "a raw API request" },
   { name = "repl", help = "the REPL" },
   { name = "recipe", help = "reusable workflows" },
+  { name = "project", help = "the default project: use, show, clear" },
   { name = "auth", help = "how lakebase authenticates" },
   { name = "emulator", help = "serve a local Lakebase API" },
+  { name = "types", help = "type definitions for the Lua language server" },
   { name = "completion", help = "a shell completion script: bash, zsh or fish" },
 }
 local TOP_FLAGS = {
@@ -212,13 +214,17 @@ local function context_of(words)
         ctx.flags = with_globals({ flag("--json", true, "request body: inline JSON, or @FILE") }, OUTPUTS.api)
       elseif w == "emulator" then
         ctx.flags = emulator_flags()
+      elseif w == "project" then
+        ctx.flags = {}
+      elseif w == "types" then
+        ctx.flags = { flag("--no-luarc", false, "do not write or merge ./.luarc.json") }
       elseif w ~= "repl" then  -- a script (after `run`, or given directly): what follows is its own
         if w == "run" then ctx.flags = {} else ctx.rest = true end
       end
     elseif ctx.command == "run" then
       ctx.rest = true
     elseif not ctx.sub and (ctx.command == "postgres" or ctx.command == "recipe" or ctx.command == "auth"
-      or ctx.command == "completion") then
+      or ctx.command == "completion" or ctx.command == "project") then
       ctx.sub = w
       if ctx.command == "postgres" then
         local cmd = require("lakebase.api.commands")[w]
@@ -309,6 +315,14 @@ local function positional(ctx, prefix)
     if sub == "pack" or sub == "install" then return "files" end
     return {}
   end
+  if cmd == "project" then
+    if not sub then
+      return { { "use", "make a project the default here" }, { "show", "the default project" }, { "clear", "remove ./.lakebase-project" } }
+    end
+    if sub == "use" and n == 0 then return api_names.project_ids(prefix, ctx) end
+    return {}
+  end
+  if cmd == "types" then return not sub and "files" or {} end
   if cmd == "auth" then return not sub and { { "describe", "how lakebase authenticates" } } or {} end
   if cmd == "current-user" then return n == 0 and { { "me", "the identity (userName: the Postgres user)" } } or {} end
   if cmd == "completion" then
