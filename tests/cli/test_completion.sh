@@ -179,7 +179,8 @@ for typed in lines:
     os.write(fd, typed.encode() + b"\t")
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", read(0.5))
     while "\x08" in shown: shown = re.sub("[^\x08]?\x08", "", shown, count=1)  # a backspace takes back a character
-    print(shown.replace("\r", "\n").split("\n")[-1])
+    line = shown.replace("\r", "\n").split("\n")[-1]
+    print(line[2:] if line.startswith("$ ") else line)  # a prompt drawn late (a loaded machine) shares the line
     os.write(fd, b"\x03"); read(0.3)
 os.write(fd, b"exit\n"); read(0.3)
 PY
