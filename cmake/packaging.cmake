@@ -22,8 +22,7 @@ add_custom_command(
   DEPENDS lakebase
   COMMENT "Writing the LuaLS type definitions")
 
-# Shell completions. Until the binary has a `completion` command (it comes with the ergonomics
-# work), cmake/completions.cmake says so and writes none, and the install skips them.
+# Shell completions, as `lakebase completion SHELL` prints them.
 add_custom_command(
   OUTPUT "${LB_GEN}/completions.stamp"
   COMMAND "${CMAKE_COMMAND}" -DLAKEBASE=$<TARGET_FILE:lakebase> -DOUT=${LB_GEN}/completions
@@ -38,15 +37,13 @@ add_custom_target(lakebase_generated ALL DEPENDS
 install(FILES "${LB_GEN}/lakebase.1.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
 install(FILES "${LB_GEN}/types/lakebase.lua" "${LB_GEN}/types/resources.lua"
   DESTINATION "${CMAKE_INSTALL_DATADIR}/lakebase/types")
-# Each completion where its shell looks for it, when it was written (see above).
+# Each completion where its shell looks for it.
 foreach(entry "lakebase.bash;bash-completion/completions;lakebase" "_lakebase;zsh/site-functions;_lakebase"
     "lakebase.fish;fish/vendor_completions.d;lakebase.fish")
   list(GET entry 0 file)
   list(GET entry 1 dir)
   list(GET entry 2 name)
-  install(CODE "if(EXISTS \"${LB_GEN}/completions/${file}\")
-    file(INSTALL \"${LB_GEN}/completions/${file}\" DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/${dir}\" RENAME ${name})
-  endif()")
+  install(FILES "${LB_GEN}/completions/${file}" DESTINATION "${CMAKE_INSTALL_DATADIR}/${dir}" RENAME ${name})
 endforeach()
 
 # The Debian package. Depends: the packages of the libraries the binary links, as dpkg-shlibdeps

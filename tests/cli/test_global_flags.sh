@@ -47,10 +47,10 @@ DATABRICKS_OUTPUT_FORMAT=json "$LB" postgres list-projects -p dev >"$tmp/out" 2>
 check "DATABRICKS_OUTPUT_FORMAT=json sets the default" is_json_array
 DATABRICKS_OUTPUT_FORMAT=json "$LB" postgres list-projects -p dev -o text >"$tmp/out" 2>"$tmp/err"
 check "-o text beats DATABRICKS_OUTPUT_FORMAT" bash -c "head -1 $tmp/out | grep -q '^NAME'"
-DATABRICKS_OUTPUT_FORMAT=yaml "$LB" postgres list-projects -p dev >"$tmp/out" 2>"$tmp/err"
+DATABRICKS_OUTPUT_FORMAT=xml "$LB" postgres list-projects -p dev >"$tmp/out" 2>"$tmp/err"
 check "an unknown DATABRICKS_OUTPUT_FORMAT is ignored, as the CLI ignores it (the default: JSON when piped)" bash -c "head -1 $tmp/out | grep -qx '\\['"
-run postgres list-projects -p dev -o yaml
-check "-o yaml exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"output must be text or json, got 'yaml'\" $tmp/err"
+run postgres list-projects -p dev -o xml
+check "-o xml exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"output must be text, json, yaml or csv, got 'xml'\" $tmp/err"
 
 run postgres list-projects -p dev --debug
 check "--debug after the arguments logs requests" err_has "GET http://127.0.0.1:[0-9]*/api/2.0/postgres/projects -> 200"

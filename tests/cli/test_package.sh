@@ -3,8 +3,8 @@
 # the machine's), and the installed files are checked where a distribution expects them: the
 # binary runs (--version, and the headline workflow with --local against real PostgreSQL from the
 # unpacked root), the manual page renders without warnings and carries the help, the type
-# definitions are what the binary generates, the shell completions are there whenever the binary
-# has `lakebase completion`, and the package depends on the Debian packages owning every library
+# definitions are what the binary generates, the shell completions are what
+# `lakebase completion` prints, and the package depends on the Debian packages owning every library
 # the binary links or opens with dlopen.
 set -u
 LB=${1:?usage: test_package.sh PATH_TO_LAKEBASE}
@@ -74,15 +74,10 @@ check "the type definitions are share/lakebase/types, as the binary writes them"
 bash_c=$root/usr/share/bash-completion/completions/lakebase
 zsh_c=$root/usr/share/zsh/site-functions/_lakebase
 fish_c=$root/usr/share/fish/vendor_completions.d/lakebase.fish
-if "$bin" completion bash >"$tmp/bash_c" 2>/dev/null; then
-  "$bin" completion zsh >"$tmp/zsh_c" && "$bin" completion fish >"$tmp/fish_c"
-  check "the bash, zsh and fish completions are where each shell looks, as the binary prints them" \
-    bash -c "cmp -s $tmp/bash_c $bash_c && cmp -s $tmp/zsh_c $zsh_c && cmp -s $tmp/fish_c $fish_c"
-  check "bash loads the installed completion for lakebase" bash -c "source $bash_c && complete -p lakebase >/dev/null"
-else
-  echo "# this lakebase has no completion command: the package has no completions"
-  check "no completion files without the command" bash -c "[ ! -e $bash_c ] && [ ! -e $zsh_c ] && [ ! -e $fish_c ]"
-fi
+"$bin" completion bash >"$tmp/bash_c" && "$bin" completion zsh >"$tmp/zsh_c" && "$bin" completion fish >"$tmp/fish_c"
+check "the bash, zsh and fish completions are where each shell looks, as the binary prints them" \
+  bash -c "cmp -s $tmp/bash_c $bash_c && cmp -s $tmp/zsh_c $zsh_c && cmp -s $tmp/fish_c $fish_c"
+check "bash loads the installed completion for lakebase" bash -c "source $bash_c && complete -p lakebase >/dev/null"
 
 # The headline workflow from the unpacked root, with nothing of the build tree on the way.
 env -u LAKEBASE_LUA_DIR HOME="$tmp" "$bin" run --local "$SRC/scripts/examples/branch_workflow.lua" >"$tmp/out" 2>"$tmp/err"

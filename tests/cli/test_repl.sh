@@ -50,4 +50,13 @@ check "--local opens a REPL with a ready client" bash -c "grep -q 'client. is re
 echo 'print("piped " .. 1 + 1)' | "$LB" >"$tmp/out" 2>&1
 check "piped input that is not a terminal runs as a script" bash -c "grep -q '^piped 2$' $tmp/out"
 
+# The grid's limits from the environment (rows shaped as conn:statement gives them).
+grid='local r = {fields = {"n", "s"}, types = {23, 25}, rows = {}, command = "SELECT 5"}
+for i = 1, 5 do r.rows[i] = {i, string.rep("x", 30)} end
+print(require("lakebase.cli.repl").show(r))'
+LAKEBASE_REPL_MAX_ROWS=2 LAKEBASE_REPL_MAX_WIDTH=10 "$LB" -e "$grid" >"$tmp/out" 2>&1
+check "LAKEBASE_REPL_MAX_ROWS and _MAX_WIDTH limit the grid" bash -c "[ \"\$(sed -n '3p;5p;6p' $tmp/out)\" = \"\$(printf '  1  xxxxxxxxx…\n... 3 more rows\n(5 rows)')\" ]"
+LAKEBASE_REPL_MAX_ROWS=0 "$LB" -e "$grid" >"$tmp/out" 2>&1
+check "0 shows every row, default width 40" bash -c "[ \$(wc -l <$tmp/out) = 8 ] && grep -q '^  5  x\{30\}$' $tmp/out"
+
 finish

@@ -244,6 +244,12 @@ function Client:get(name, kind)
   end
 end
 
+-- The iterators Client:list made and the kind each lists, so the REPL can print one as a table.
+local listings = setmetatable({}, { __mode = "k" })
+
+--- The kind a listing iterator lists, or nil when `fn` is not one.
+function M.listing_kind(fn) return listings[fn] end
+
 --- Lists children of `kind` under `parent` (nil for projects) as an iterator that fetches pages
 -- lazily. opts: page_size, show_deleted, page_token (start from this page, as a listing's
 -- next_page_token gave it).
@@ -252,7 +258,7 @@ function Client:list(parent, kind, opts)
   opts = opts or {}
   local path = schema.collection_path(def, parent)
   local page, i, token, finished = {}, 0, opts.page_token, false
-  return function()
+  local function iterator()
     while true do
       i = i + 1
       if page[i] then return self:wrap(kind, page[i]) end
@@ -264,6 +270,8 @@ function Client:list(parent, kind, opts)
       if token == nil or token == "" then finished = true end
     end
   end
+  listings[iterator] = kind
+  return iterator
 end
 
 -- Whether what `found` (an answer: status, no spec) shows agrees with the spec we asked for:

@@ -6,7 +6,7 @@ local json = require "lakebase.base.json"
 local M = {}
 
 M.USAGE = [[
-usage: lakebase auth describe [--host URL] [-p/--profile NAME] [--auth-type TYPE] [-o json] [--check]
+usage: lakebase auth describe [--host URL] [-p/--profile NAME] [--auth-type TYPE] [-o json|yaml] [--check]
 
 Shows how lakebase would authenticate: the workspace host, the auth type (pat, basic, oauth-m2m,
 databricks-cli), the profile, and each attribute with where it came from (flag, environment
@@ -48,7 +48,7 @@ function M.run(argv, i, explicit, g)
     end
     j = j + 1
   end
-  local output, why = globals.output(g)
+  local output, why = globals.output(g, { "text", "json", "yaml" })
   if not output then
     io.stderr:write("lakebase auth describe: ", why, "\n")
     return 2
@@ -65,10 +65,10 @@ function M.run(argv, i, explicit, g)
   else
     err = tostring(cfg)
   end
-  if output == "json" then
+  if output == "json" or output == "yaml" then
     local doc = { status = err and "error" or (check and "success" or "resolved"), error = err, username = user,
       details = view }
-    io.stdout:write(json.pretty(doc), "\n")
+    io.stdout:write(output == "yaml" and require("lakebase.base.yaml").encode(doc) or (json.pretty(doc) .. "\n"))
   elseif view then
     io.stdout:write("Host: ", view.host, "\n", "Auth type: ", view.auth_type, "\n")
     if view.profile then io.stdout:write("Profile: ", view.profile, " (", view.config_file, ")\n") end

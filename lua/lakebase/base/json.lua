@@ -36,6 +36,7 @@ local function is_array(t)
   for _ in pairs(t) do count = count + 1 end
   return count == n
 end
+M.is_array = is_array  -- the YAML writer decides sequences the same way
 
 local function encode_table(t, out, depth, seen)
   if seen[t] then error("cannot encode a table that contains itself", 0) end

@@ -31,7 +31,7 @@ function M.run(argv, i, get_client, g)
       table.concat(argv, " ", i), "'\n")
     return 2
   end
-  local format, why = globals.output(g)
+  local format, why = globals.output(g, { "text", "json", "yaml" })
   if not format then io.stderr:write("lakebase current-user: ", why, "\n") return 2 end
   local ok, me = pcall(function() return get_client():request("GET", "/api/2.0/preview/scim/v2/Me") end)
   if not ok then
@@ -39,7 +39,11 @@ function M.run(argv, i, get_client, g)
     io.stderr:write("Error: ", errors.message(me), "\n")
     return 1
   end
-  io.stdout:write(format == "json" and json.encode(me) or json.pretty(me), "\n")
+  if format == "yaml" then
+    io.stdout:write(require("lakebase.base.yaml").encode(me))
+  else
+    io.stdout:write(format == "json" and json.encode(me) or json.pretty(me), "\n")
+  end
   return 0
 end
 

@@ -8,20 +8,24 @@ local log = require "lakebase.base.log"
 
 local M = {}
 
--- long name, short letter, value placeholder (nil for a boolean), help line.
+-- long name, short letter, value placeholder (nil for a boolean), help line; `values` lists what a
+-- flag accepts, for shell completion (cli/complete.lua).
 M.FLAGS = {
   { long = "profile", short = "p", value = "NAME", help = "~/.databrickscfg profile (over DATABRICKS_CONFIG_PROFILE)" },
   { long = "host", value = "URL", help = "workspace URL (over DATABRICKS_HOST)" },
-  { long = "auth-type", value = "TYPE", help = "auth method: pat, basic, oauth-m2m or databricks-cli" },
-  { long = "output", short = "o", value = "FORMAT", help = "output type: text or json (default text, or DATABRICKS_OUTPUT_FORMAT)" },
+  { long = "auth-type", value = "TYPE", help = "auth method: pat, basic, oauth-m2m or databricks-cli",
+    values = { "pat", "basic", "oauth-m2m", "databricks-cli" } },
+  { long = "output", short = "o", value = "FORMAT", help = "output type: text, json, yaml, or csv for lists (default text, or DATABRICKS_OUTPUT_FORMAT)",
+    values = { "text", "json", "yaml", "csv" } },
   { long = "debug", help = "log every HTTP request to stderr, secrets redacted (as --verbose)" },
   { long = "verbose", short = "v", help = "the same as --debug" },
   { long = "quiet", short = "q", help = "no progress output" },
   { long = "local", help = "run against an embedded emulator started for this command" },
   { long = "keep", help = "leave ephemeral resources in place" },
-  { long = "log-level", value = "LEVEL", help = "trace or debug log requests (as --debug); info, warn, error, disabled do not" },
+  { long = "log-level", value = "LEVEL", help = "trace or debug log requests (as --debug); info, warn, error, disabled do not",
+    values = { "trace", "debug", "info", "warn", "error", "disabled" } },
   { long = "log-file", value = "FILE", help = "write the debug log to FILE instead of stderr" },
-  { long = "log-format", value = "FORMAT", help = "debug log lines as text (default) or json" },
+  { long = "log-format", value = "FORMAT", help = "debug log lines as text (default) or json", values = { "text", "json" } },
   { long = "target", short = "t", value = "NAME", help = "bundle target: accepted for compatibility and ignored (lakebase has no bundles)" },
   { long = "retry-timeout", value = "DURATION", help = "how long one API call keeps retrying 429/503 and transient failures (default 300s)" },
 }
@@ -31,7 +35,8 @@ for _, f in ipairs(M.FLAGS) do
   if f.short then BY_SHORT[f.short] = f end
 end
 
-M.LOG_LEVELS = { trace = true, debug = true, info = true, warn = true, error = true, disabled = true }
+M.LOG_LEVELS = {}
+for _, level in ipairs(BY_LONG["log-level"].values) do M.LOG_LEVELS[level] = true end
 
 --- A fresh state: what the global flags set. `auth` holds --host/--profile/--auth-type with
 -- auth.sources naming the flag each came from (for `auth describe`).

@@ -22,6 +22,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
        lakebase types DIR                      type definitions for the Lua language server, and .luarc.json
+       lakebase completion bash|zsh|fish       a shell completion script (see 'lakebase completion --help')
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
        lakebase [options] -                    run a script read from standard input
@@ -37,8 +38,8 @@ CLI's global flags, up to a '--'):
                   the workspace, the ~/.databrickscfg profile and the auth method (pat, basic,
                   oauth-m2m, databricks-cli), over DATABRICKS_* variables and the config file
                   (see 'lakebase auth describe --help')
-  -o, --output FORMAT  text or json for the commands (query also csv); default text, or
-                  DATABRICKS_OUTPUT_FORMAT when it names one
+  -o, --output FORMAT  text, json or yaml for the commands, csv too for the list commands (query:
+                  text, json or csv); default text, or DATABRICKS_OUTPUT_FORMAT when it names one
   -v, --verbose, --debug
                   log every HTTP request (method, URL, status, time) to stderr, secrets redacted
                   (LAKEBASE_DEBUG=1 does the same); --log-level debug|trace too, --log-file FILE
@@ -86,6 +87,7 @@ Environment:
   LAKEBASE_MAX_REQUESTS   HTTP requests in flight at once (default 64); later ones queue
   LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
   LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
+  LAKEBASE_REPL_MAX_ROWS, LAKEBASE_REPL_MAX_WIDTH  rows and cell width of the REPL's result grid (50, 40; 0: no limit)
   LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
   LAKEBASE_PROJECT        the default project (over ./.lakebase-project) when --project is absent
   LAKEBASE_RETRY_TIMEOUT  as --retry-timeout (default 300s)
@@ -100,7 +102,7 @@ Environment:
   LAKEBASE_HTTPD_IDLE_TIMEOUT  seconds a connection to the emulator (or another lakebase HTTP
                           server) may take to send a whole request before it is closed (default 60)
   DATABRICKS_HOST, DATABRICKS_TOKEN   the workspace and token the API commands and scripts use
-  DATABRICKS_OUTPUT_FORMAT            the default of --output (text or json; query also csv)
+  DATABRICKS_OUTPUT_FORMAT            the default of --output (text, json, yaml; csv for rows)
 ]]
 
 local function usage_error(msg)
@@ -225,6 +227,8 @@ local COMMANDS = {
   recipe = function(rest, g) return require("lakebase.recipe.command").run(rest, 2, g) end,
   project = function(rest) return require("lakebase.cli.default_project").command(rest, 2) end,
   types = function(rest) return require("lakebase.types").run(rest, 2) end,
+  completion = function(rest) return require("lakebase.cli.completion").run(rest, 2) end,
+  __complete = function(rest) return require("lakebase.cli.complete").run(rest, 2) end,  -- for the scripts
   repl = function()
     local home = os.getenv("HOME")
     local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")

@@ -55,7 +55,8 @@ function M.group_help()
     "Names are full resource names: projects/P, projects/P/branches/B, .../endpoints/E, .../roles/R,",
     ".../databases/D. Create, update, delete and undelete wait for their operation unless --no-wait.",
     "Resources print as JSON; lists as a table on a terminal, else as the JSON array the Databricks CLI",
-    "prints (-o text or -o json chooses).", "",
+    "prints (-o text or -o json chooses). A PARENT that is a project (branches, snapshots) may be left",
+    "out when a default project is set (`lakebase project use ID` or LAKEBASE_PROJECT).", "",
     "Commands:" }
   for _, cmd in ipairs(commands) do
     local synopsis = usage_line(cmd):gsub("^lakebase postgres ", ""):gsub(" %[flags%]$", "")
@@ -161,6 +162,16 @@ local function parse(cmd, argv, i)
   if a.json and cmd.json_args then args = cmd.json_args end  -- --json supplies what these would
   local required = 0
   for _, name in ipairs(args) do if name:sub(-1) ~= "?" then required = required + 1 end end
+  if args[1] == "PARENT" and #positional == required - 1 and not (positional[1] or ""):find("/", 1, true) then
+    -- A project's children may leave PARENT out when a default project is set (`lakebase project
+    -- use`, LAKEBASE_PROJECT): `lakebase postgres list-branches`, `create-branch dev`.
+    local def = require("lakebase.api.schema")[cmd.kind]
+    if def and def.parent_kind == "project" then
+      local id, _, why = require("lakebase.cli.default_project").resolve()
+      if why then return nil, why end
+      if id then table.insert(positional, 1, "projects/" .. id) end
+    end
+  end
   if #positional < required or #positional > #args then
     return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
       #args == 0 and "no arguments" or table.concat(args, " "):gsub("%?", " (optional)"),
@@ -181,7 +192,9 @@ local function field(t, path)
   return tostring(t)
 end
 
-local function print_table(kind, rows)
+--- The text table of a list of `kind` (commands.COLUMNS: a column per field, headers the
+-- fields' last parts in capitals), as list commands print it and the REPL shows lists.
+function M.table_text(kind, rows)
   local cols = commands.COLUMNS[kind]
   local cells, widths = {}, {}
   local header = {}
@@ -196,13 +209,29 @@ local function print_table(kind, rows)
       widths[c] = math.max(widths[c], #cells[r][c])
     end
   end
+  local lines = {}
   local function line(values)
     local parts = {}
     for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - #v)) or v end
-    io.stdout:write(table.concat(parts, "  "), "\n")
+    lines[#lines + 1] = table.concat(parts, "  ") .. "\n"
   end
   line(header)
   for _, row in ipairs(cells) do line(row) end
+  return table.concat(lines)
+end
+
+--- A list of `kind` as CSV: a header of the table's columns as field paths (status.current_state),
+-- then a line per resource, quoted as RFC 4180 says; a missing or null field is an empty one.
+function M.csv_text(kind, rows)
+  local cols = commands.COLUMNS[kind]
+  local line = require("lakebase.cli.sql_render").csv_line
+  local lines = { line(cols) }
+  for _, row in ipairs(rows) do
+    local values = {}
+    for c, path in ipairs(cols) do values[c] = field(row, path) end
+    lines[#lines + 1] = line(values)
+  end
+  return table.concat(lines)
 end
 
 -- A resource as the Databricks CLI prints it: the operation's `response` carries its protobuf
@@ -221,16 +250,17 @@ local function output(cmd, a, result)
   else
     result = without_type(result)
   end
-  if cmd.list then
-    if a.output == "json" then
-      io.stdout:write(json.encode(json.array(result)), "\n")
-    elseif a.output == "pretty-json" then
-      io.stdout:write(json.pretty(json.array(result)), "\n")
-    else
-      print_table(cmd.kind, result)
-    end
+  if cmd.list then result = json.array(result) end
+  if a.output == "yaml" then
+    io.stdout:write(require("lakebase.base.yaml").encode(result))
+  elseif a.output == "csv" then
+    io.stdout:write(M.csv_text(cmd.kind, result))
+  elseif a.output == "pretty-json" then
+    io.stdout:write(json.pretty(result), "\n")
   elseif a.output == "json" then
     io.stdout:write(json.encode(result), "\n")
+  elseif cmd.list then
+    io.stdout:write(M.table_text(cmd.kind, result))
   else
     io.stdout:write(json.pretty(result), "\n")
   end
@@ -272,9 +302,10 @@ function M.run(argv, i, get_client, g)
   end
   if a then
     local explicit
-    a.output, explicit = globals.output(g)
+    a.output, explicit = globals.output(g, cmd.list and { "text", "json", "yaml", "csv" } or { "text", "json", "yaml" })
     if not a.output then
       a, perr = nil, explicit
+      if g.output == "csv" then perr = perr .. " (csv is for the list commands)" end
     elseif a.output == "text" and not explicit and not require("lakebase.core").isatty(1) then
       -- A listing read by a program (a pipe, $(...), a file) is the JSON array the Databricks CLI
       -- prints, as its lines' `| jq` expect; the table is for a terminal or -o text.
@@ -308,7 +339,7 @@ usage: lakebase [--local] api METHOD PATH [--json BODY|@FILE] [flags]
 
 Sends one request to the workspace with the configured credentials and prints the JSON answer
 (indented; compact with -o json). METHOD is GET, POST, PATCH, PUT or DELETE, in any case (the
-Databricks CLI's `databricks api post PATH` lines work). PATH is absolute
+Databricks CLI's `databricks api post PATH` lines work; -o yaml for YAML). PATH is absolute
 (/api/2.0/postgres/projects) or relative to /api/2.0/postgres/ (projects). 429 and 503 answers are
 retried like every API call; other errors print and exit 1.
 
@@ -346,7 +377,7 @@ function M.api(argv, i, get_client, g)
       table.concat(positional, " "), "'\n", M.API_USAGE)
     return 2
   end
-  local format, why = globals.output(g)
+  local format, why = globals.output(g, { "text", "json", "yaml" })
   if not format then io.stderr:write("lakebase api: ", why, "\n") return 2 end
   local base, query = path:match("^([^?]*)%??(.*)$")
   local q = require("lakebase.runtime.httpd").parse_query(query)
@@ -355,7 +386,11 @@ function M.api(argv, i, get_client, g)
     if errors.is(result, "cancelled") or errors.is(result, "exit") then error(result, 0) end
     return fail(result)
   end
-  io.stdout:write(format == "json" and json.encode(result) or json.pretty(result), "\n")
+  if format == "yaml" then
+    io.stdout:write(require("lakebase.base.yaml").encode(result))
+  else
+    io.stdout:write(format == "json" and json.encode(result) or json.pretty(result), "\n")
+  end
   return 0
 end
 

@@ -1,7 +1,8 @@
 --- The REPL: `lakebase` on a terminal, or `lakebase repl`. Each line runs as a task on the event
 -- loop, so waits (op:wait, queries, sleeps) work and show progress; Ctrl-C cancels the running
 -- line, or the line being typed, and never the session; Ctrl-D leaves. Expressions print without
--- `return`; tables and resources print nested with sorted keys and null shown. `client` is the
+-- `return`; query results print as a grid, lists of resources as tables, other tables nested with
+-- sorted keys and null shown. `client` is the
 -- default client (configured like scripts; --local points it at an embedded emulator).
 local core = require "lakebase.core"
 local sched = require "lakebase.runtime.sched"
@@ -56,8 +57,84 @@ local function show(v, indent, seen, depth)
   return (name and (name .. " ") or "") .. "{\n" .. table.concat(parts, ",\n") .. "\n" .. indent .. "}"
 end
 
---- Text for a value, as the REPL prints it.
-function M.show(v) return redact.text(show(v, "", {}, 0)) end
+-- Row sets and lists as tables ------------------------------------------------------------------
+
+--- How results print: NULL as `null`, cells cut at max_width columns, the first max_rows rows
+-- (LAKEBASE_REPL_MAX_ROWS and LAKEBASE_REPL_MAX_WIDTH change the two; 0 means no limit).
+function M.grid_options()
+  local function limit(var, default)
+    local n = math.tointeger(tonumber(os.getenv(var) or ""))
+    if n == nil or n < 0 then return default end
+    return n == 0 and math.huge or n
+  end
+  return { null = "null", max_rows = limit("LAKEBASE_REPL_MAX_ROWS", 50), max_width = limit("LAKEBASE_REPL_MAX_WIDTH", 40) }
+end
+
+-- A row set of lakebase.pg as sql_render takes it: conn:statement's result as it is, conn:query's
+-- rows (maps, with .fields and .command) by position. nil for anything else.
+local function as_result(v)
+  if type(v) ~= "table" or getmetatable(v) or type(v.command) ~= "string" or type(v.fields) ~= "table" then return nil end
+  if type(v.rows) == "table" then return v end
+  local rows = {}
+  for i, row in ipairs(v) do
+    local cells = {}
+    for c, name in ipairs(v.fields) do cells[c] = row[name] end
+    rows[i] = cells
+  end
+  return { fields = v.fields, types = v.types, rows = rows, command = v.command }
+end
+
+local function listed_kind(r)
+  local mt = type(r) == "table" and getmetatable(r)
+  local kind = mt and rawget(mt, "kind")
+  return kind and require("lakebase.api.commands").COLUMNS[kind] and kind or nil
+end
+
+-- A list of resources of one kind (an array of them, or a listing iterator, which is drained up to
+-- the row limit): the kind, the resources, and whether more were left out.
+local function as_resource_list(v, max_rows)
+  local kind = type(v) == "function" and require("lakebase.api.client").listing_kind(v)
+  if kind then
+    local items = {}
+    for r in v do
+      if #items >= max_rows then return kind, items, true end
+      items[#items + 1] = r
+    end
+    return kind, items, false
+  end
+  if type(v) ~= "table" or getmetatable(v) or #v == 0 then return nil end
+  kind = listed_kind(v[1])
+  local n = 0
+  for _ in pairs(v) do n = n + 1 end
+  if not kind or n ~= #v then return nil end
+  for _, r in ipairs(v) do if listed_kind(r) ~= kind then return nil end end
+  return kind, table.move(v, 1, math.min(#v, max_rows), 1, {}), #v > max_rows, #v
+end
+
+-- The grid of a row set, or the table of a list of resources; nil for other values.
+local function grid_text(v, opts)
+  opts = opts or M.grid_options()
+  local r = as_result(v)
+  if r then
+    local out = {}
+    require("lakebase.cli.sql_render").text(function(s) out[#out + 1] = s end, r, opts)
+    return (table.concat(out):gsub("\n$", ""))
+  end
+  local kind, items, more, total = as_resource_list(v, opts.max_rows)
+  if not kind then return nil end
+  local text = require("lakebase.cli.postgres").table_text(kind, items)
+  if more then
+    text = text .. (total and string.format("... %d more\n", total - #items) or "... more not shown\n")
+  end
+  local n = total or #items
+  local noun = require("lakebase.api.names").display(kind)
+  if n ~= 1 then noun = noun .. (noun:match("[sh]$") and "es" or "s") end
+  return text .. string.format("(%s%d %s)", more and not total and "first " or "", n, noun)
+end
+
+--- Text for a value, as the REPL prints it: row sets as a grid, lists of resources as a table, other
+-- values nested. `opts` as grid_options gives them (the default).
+function M.show(v, opts) return redact.text(grid_text(v, opts) or show(v, "", {}, 0)) end
 
 -- Completion ----------------------------------------------------------------------------------
 

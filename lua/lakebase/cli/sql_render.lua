@@ -61,40 +61,112 @@ function M.json_value(v, oid)
   return json.encode(v)
 end
 
-local function width(s) return utf8.len(s) or #s end
+-- Characters that take two columns on a terminal (East Asian wide and fullwidth forms, emoji) and
+-- those that take none (combining marks, zero-width joiners), as wcwidth(3) counts them.
+local WIDE = { { 0x1100, 0x115F }, { 0x2E80, 0x303E }, { 0x3041, 0x33FF }, { 0x3400, 0x4DBF }, { 0x4E00, 0x9FFF },
+  { 0xA000, 0xA4CF }, { 0xAC00, 0xD7A3 }, { 0xF900, 0xFAFF }, { 0xFE30, 0xFE4F }, { 0xFF00, 0xFF60 },
+  { 0xFFE0, 0xFFE6 }, { 0x1F300, 0x1F64F }, { 0x1F900, 0x1F9FF }, { 0x20000, 0x3FFFD } }
+local ZERO = { { 0x0300, 0x036F }, { 0x200B, 0x200F }, { 0x20D0, 0x20FF }, { 0xFE00, 0xFE0F }, { 0xFE20, 0xFE2F } }
 
---- Writes the text form of one result to `out` (a function taking a string).
-function M.text(out, r)
+local function in_ranges(c, ranges)
+  for _, r in ipairs(ranges) do if c >= r[1] and c <= r[2] then return true end end
+  return false
+end
+
+local function char_width(c)
+  if c < 0x300 then return 1 end
+  if in_ranges(c, ZERO) then return 0 end
+  return in_ranges(c, WIDE) and 2 or 1
+end
+
+--- The columns `s` takes on a terminal (its bytes when it is not UTF-8).
+function M.display_width(s)
+  if not utf8.len(s) then return #s end
+  local w = 0
+  for _, c in utf8.codes(s) do w = w + char_width(c) end
+  return w
+end
+
+-- `s` cut to at most `max` columns, the last of them an ellipsis when something was cut.
+local function truncate(s, max)
+  if M.display_width(s) <= max then return s end
+  if not utf8.len(s) then return s:sub(1, max - 1) .. "…" end
+  local out, w = {}, 0
+  for _, c in utf8.codes(s) do
+    local cw = char_width(c)
+    if w + cw > max - 1 then break end
+    out[#out + 1], w = utf8.char(c), w + cw
+  end
+  return table.concat(out) .. "…"
+end
+
+local NUMERIC_OIDS = { [20] = true, [21] = true, [23] = true, [26] = true, [700] = true, [701] = true, [1700] = true }
+
+-- Whether column c holds numbers: every value a Lua number, or its type a numeric one.
+local function numeric_column(r, c)
+  if r.types and NUMERIC_OIDS[r.types[c]] then return true end
+  local any = false
+  for _, row in ipairs(r.rows) do
+    local v = row[c]
+    if type(v) == "number" then any = true
+    elseif v ~= NULL and v ~= nil then return false end
+  end
+  return any
+end
+
+--- Writes the text form of one result to `out` (a function taking a string). `opts` (the REPL's
+-- grid; `lakebase query` gives none and keeps the Databricks CLI's shape): null = how NULL shows,
+-- max_width = the widest a cell may be (cut with an ellipsis), max_rows = the rows shown before
+-- "... N more rows", and numbers right-aligned, widths counted in terminal columns.
+function M.text(out, r, opts)
   if #r.fields == 0 then
     out(r.command .. "\n")
     return
   end
-  local rows, widths = {}, {}
-  for c, name in ipairs(r.fields) do widths[c] = width(name) end
-  for i, row in ipairs(r.rows) do
-    local cells = {}
+  local width = opts and M.display_width or function(s) return utf8.len(s) or #s end
+  local null_text = opts and opts.null or "NULL"
+  local max_width = opts and opts.max_width or math.huge
+  local shown = math.min(#r.rows, opts and opts.max_rows or math.huge)
+  local rows, widths, right = {}, {}, {}
+  for c, name in ipairs(r.fields) do
+    widths[c] = width(name)
+    right[c] = opts and numeric_column(r, c)
+  end
+  for i = 1, shown do
+    local row, cells = r.rows[i], {}
     for c = 1, #r.fields do
+      local v = row[c]
       -- Tabs and line breaks would break the alignment: written as psql writes them.
-      cells[c] = M.text_value(row[c]):gsub("\t", "\\t"):gsub("\n", "\\n"):gsub("\r", "\\r")
+      cells[c] = (v == NULL or v == nil) and null_text or M.text_value(v):gsub("\t", "\\t"):gsub("\n", "\\n"):gsub("\r", "\\r")
+      if width(cells[c]) > max_width then cells[c] = truncate(cells[c], max_width) end
       widths[c] = math.max(widths[c], width(cells[c]))
     end
     rows[i] = cells
   end
   local rule = {}
   for c, name in ipairs(r.fields) do
-    rule[c] = string.rep("-", math.max(width(name), 3))
-    widths[c] = math.max(widths[c], #rule[c])
+    widths[c] = math.max(widths[c], 3)
+    rule[c] = string.rep("-", opts and widths[c] or math.max(width(name), 3))  -- the grid's spans its column
   end
   local function line(cells)
     local parts = {}
     for c, v in ipairs(cells) do
-      parts[c] = c < #cells and (v .. string.rep(" ", widths[c] - width(v) + 2)) or v
+      local pad = string.rep(" ", widths[c] - width(v))
+      if right[c] then
+        parts[c] = pad .. v .. (c < #cells and "  " or "")
+      else
+        parts[c] = c < #cells and (v .. pad .. "  ") or v
+      end
     end
     out(table.concat(parts) .. "\n")
   end
   line(r.fields)
   line(rule)
   for _, cells in ipairs(rows) do line(cells) end
+  if shown < #r.rows then
+    local more = #r.rows - shown
+    out(string.format("... %d more %s\n", more, more == 1 and "row" or "rows"))
+  end
   out(string.format("(%d %s)\n", #r.rows, #r.rows == 1 and "row" or "rows"))
 end
 
@@ -150,17 +222,20 @@ local function csv_field(s)
   return s
 end
 
+--- One CSV line (with its line break) of the strings `values`.
+function M.csv_line(values)
+  local parts = {}
+  for c, v in ipairs(values) do parts[c] = csv_field(v) end
+  return table.concat(parts, ",") .. "\n"
+end
+
 --- Writes one result as CSV to `out`; a command without rows writes its tag to `note` instead.
 function M.csv(out, r, note)
   if #r.fields == 0 then
     note(r.command)
     return
   end
-  local function line(values)
-    local parts = {}
-    for c, v in ipairs(values) do parts[c] = csv_field(v) end
-    out(table.concat(parts, ",") .. "\n")
-  end
+  local function line(values) out(M.csv_line(values)) end
   line(r.fields)
   for _, row in ipairs(r.rows) do
     local values = {}

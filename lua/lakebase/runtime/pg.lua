@@ -137,13 +137,14 @@ local function pack_params(fname, ...)
 end
 
 --- Runs one statement with parameters $1, $2, ... Returns its rows (an array of {column = value};
--- rows.fields lists the column names in order; rows.affected counts changed rows for DML).
+-- rows.fields lists the column names in order, rows.types their type OIDs; rows.affected counts
+-- changed rows for DML).
 function Conn:query(sql, ...)
   if type(sql) ~= "string" then error("bad argument #1 to 'query' (SQL string expected, got " .. type(sql) .. ")", 2) end
   local results = run(self, sql, pack_params("query", ...))
   local r = results[#results]
   local rows = r.rows
-  rows.fields, rows.affected, rows.command = r.fields, r.affected, r.command
+  rows.fields, rows.types, rows.affected, rows.command = r.fields, r.types, r.affected, r.command
   return rows
 end
 

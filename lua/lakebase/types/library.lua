@@ -636,6 +636,11 @@ function lakebase.json.pretty(v) end
 ---@return string? err
 function lakebase.json.decode(s) end
 
+--- Whether a decoded or built table is a JSON array (a sequence, or marked by json.array).
+---@param t table
+---@return boolean
+function lakebase.json.is_array(t) end
+
 --- Marks a table as an array, so an empty one encodes as [].
 ---@generic T: table
 ---@param t? T
