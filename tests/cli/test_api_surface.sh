@@ -66,11 +66,11 @@ run -v postgres create-cdf-config $D main cdc public -o json
 check "create-cdf-config PARENT CATALOG SCHEMA POSTGRES_SCHEMA" bash -c "grep -q 'POST http.*/cdf-configs ' $tmp/err && grep -q '\"cdf_config_id\":\"public\"' $tmp/out"
 run -v postgres create-cdf-config $D --json '{"catalog": "main", "schema": "billing", "postgres_schema": "billing"}' --cdf-config-id billing_feed -o json
 check "create-cdf-config PARENT --json ... --cdf-config-id ID" bash -c "grep -q 'cdf_config_id=billing_feed' $tmp/err && grep -q '\"schema\":\"billing\"' $tmp/out"
-run postgres list-cdf-configs $D
+run postgres list-cdf-configs $D -o text
 check "list-cdf-configs prints a table of the configs' own fields" bash -c "head -1 $tmp/out | grep -q '^NAME  *CATALOG  *SCHEMA  *POSTGRES_SCHEMA' && grep -q 'cdf-configs/billing_feed  *main  *billing' $tmp/out"
 run postgres get-cdf-config $D/cdf-configs/public -o json
 check "get-cdf-config" field_is postgres_schema public
-run postgres list-cdf-statuses $D/cdf-configs/public
+run postgres list-cdf-statuses $D/cdf-configs/public -o text
 check "list-cdf-statuses (no tables without real computes)" bash -c "[ \$(cat $tmp/rc) = 0 ] && head -1 $tmp/out | grep -q '^NAME  *STATE'"
 run postgres get-cdf-status $D/cdf-configs/public/cdf-statuses/orders
 check "get-cdf-status of a table it does not replicate: exit 1" rc_is 1
@@ -90,7 +90,7 @@ check "CDF statuses have no create command" rc_is 2
 # Snapshots and snapshot schedules
 run postgres create-snapshot projects/shop before-migration --json "{\"spec\": {\"source_branch\": \"$B\", \"no_expiry\": true}}" -o json
 check "create-snapshot PARENT SNAPSHOT_ID" field_is status.no_expiry true
-run postgres list-snapshots projects/shop
+run postgres list-snapshots projects/shop -o text
 check "list-snapshots" bash -c "head -1 $tmp/out | grep -q '^NAME  *SOURCE_BRANCH' && grep -q '^projects/shop/snapshots/before-migration ' $tmp/out"
 run postgres get-snapshot projects/shop/snapshots/before-migration -o json
 check "get-snapshot" field_is status.source_branch $B
@@ -108,7 +108,7 @@ run postgres delete-snapshot-schedule $B/snapshot-schedule
 check "a snapshot schedule has no delete command" rc_is 2
 
 # Compute instances
-run postgres list-compute-instances $B/endpoints/primary
+run postgres list-compute-instances $B/endpoints/primary -o text
 check "list-compute-instances" bash -c "head -1 $tmp/out | grep -q '^NAME  *ROLE  *CURRENT_STATE' && grep -q 'READ_WRITE  *ACTIVE' $tmp/out"
 inst=$(awk 'NR == 2 { print $1 }' "$tmp/out")
 run postgres get-compute-instance "$inst" -o json

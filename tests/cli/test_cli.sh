@@ -26,6 +26,13 @@ run "$tmp/missing.lua"
 check "a missing script exits 2" rc_is 2
 check "a missing script gives one line naming the file" bash -c "[ \$(wc -l <'$tmp/err') = 1 ] && grep -q 'missing.lua: No such file' '$tmp/err'"
 
+(cd "$tmp" && "$LB" database get-database-instance my-instance -o json >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc")
+check "a 'databricks database' (Lakebase Provisioned) line exits 2 saying what lakebase manages" bash -c \
+  "[ \$(cat $tmp/rc) = 2 ] && grep -q \"Lakebase Provisioned group\" $tmp/err && grep -q \"'lakebase postgres ...'\" $tmp/err"
+printf 'print("a script called database")\n' >"$tmp/database"
+(cd "$tmp" && "$LB" database >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc")
+check "while a script called database still runs" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'a script called database' $tmp/out"
+
 run -e
 check "-e without code exits 2" rc_is 2
 

@@ -1,38 +1,14 @@
 #!/usr/bin/env bash
-# `databricks postgres` command lines as the Databricks docs, the CLI's help and Databricks'
-# examples write them, with `databricks` replaced by `lakebase`, run against an emulator; each one's
-# effect is then checked through the API (a GET of what it should have changed), not by trusting
-# its output. One row a line:
-#
-#   EXIT => COMMAND LINE (shell syntax) => GET PATH :: LUA EXPRESSION
-#
-# The expression sees `r` (the decoded GET answer, nil when it is 404), `out` (the line's stdout),
-# `json(s)`, `now` (os.time()), `time(s)` (RFC 3339 to seconds) and `names(list)` (the names of a
-# listing, space-separated). A line naming a profile (-p/--profile) runs without DATABRICKS_HOST
-# and DATABRICKS_TOKEN, so only the profile can make it work; the profile `dev` signs in with
-# OAuth M2M as service principal $SP. Every command of the CLI's postgres group that lakebase has
-# is here at least once (catalogs, synced tables, the Data API, CDF, snapshots and compute instances
-# too); psql lines run a fake psql that shows what it was given.
+# `databricks postgres` command lines as the Databricks docs (docs.databricks.com/oltp/projects/cli,
+# the CLI reference) and the CLI's help write them, with `databricks` replaced by `lakebase`, run
+# against an emulator; each one's effect is then checked through the API (a GET of what it should
+# have changed), not by trusting its output. The row format and what a row's expression sees are in
+# lines_lib.sh; test_databricks_corpus.sh holds the lines found in Databricks' repositories. Every
+# command of the CLI's postgres group that lakebase has is here at least once (catalogs, synced
+# tables, the Data API, CDF, snapshots and compute instances too).
 set -u
 LB=${1:?usage: test_databricks_lines.sh PATH_TO_LAKEBASE}
-tmp=$(mktemp -d)
-. "$(dirname "$0")/lib.sh"
-SP=7f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b
-start_emulator lines-token-0123456789 --client-id $SP --client-secret lines-secret-0123456789 --op-latency 0.05
-export HOME=$tmp/home
-mkdir -p "$HOME" "$tmp/bin"
-cat >"$HOME/.databrickscfg" <<EOF
-[dev]
-host = $DATABRICKS_HOST
-client_id = $SP
-client_secret = lines-secret-0123456789
-EOF
-cat >"$tmp/bin/psql" <<'EOF'
-#!/bin/sh
-echo "psql $*"
-echo "PGUSER=$PGUSER PGDATABASE=$PGDATABASE PGSSLMODE=$PGSSLMODE password:${PGPASSWORD:+set}"
-EOF
-chmod +x "$tmp/bin/psql"
+. "$(dirname "$0")/lines_lib.sh"
 printf '{"spec": {"display_name": "From A File", "pg_version": 17}}\n' >"$tmp/project.json"
 printf '{"spec": {"identity_type": "SERVICE_PRINCIPAL", "postgres_role": "%s", "auth_method": "LAKEBASE_OAUTH_V1"}}\n' $SP >"$tmp/role.json"
 # Variables the docs' "All Options" examples use.
@@ -40,39 +16,7 @@ PROJECT_ID=my-project BRANCH_ID=production ENDPOINT_ID=primary TARGET=prod DATAB
 UPDATE_MASK="spec.autoscaling_limit_min_cu,spec.autoscaling_limit_max_cu"
 B=projects/my-project/branches
 soon=$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)
-export SP soon tmp
-
-lakebase() { PATH="$tmp/bin:$PATH" "$LB" "$@"; }
-# The first page token of a listing, for --page-token.
-first_token() { "$LB" api GET "$1?page_size=1" -o json | "$LB" -e 'print(lakebase.json.decode(io.read("a")).next_page_token)'; }
-# The operation name in a --no-wait answer on stdout.
-op_of() { "$LB" -e 'print(lakebase.json.decode(io.read("a")).name)' <"$tmp/last.out"; }
-
-cat >"$tmp/check.lua" <<'LUA'
-local path, expr, outfile = ...
-local client = lakebase.default_client()
-local ok, r = pcall(client.request, client, "GET", path)
-if not ok then
-  if tostring(r):find("NOT_FOUND", 1, true) then r = nil else error(r, 0) end
-end
-local f = io.open(outfile, "rb")
-local out = f:read("a")
-f:close()
-local env = setmetatable({ r = r, out = out, json = lakebase.json.decode, now = os.time(),
-  time = require("lakebase.api.validate").timestamp,
-  names = function(list)
-    local t = {}
-    for i, x in ipairs(list or {}) do t[i] = x.name end
-    return table.concat(t, " ")
-  end }, { __index = _G })
-local fn = assert(load("return " .. expr, "=check", "t", env))
-local ok2, v = pcall(fn)
-if not (ok2 and v) then
-  io.stderr:write("check failed: ", expr, (ok2 and "" or (" (" .. tostring(v) .. ")")), "\nGET ", path, ": ",
-    r and lakebase.json.encode(r) or "404", "\n")
-  os.exit(1)
-end
-LUA
+export soon
 
 table=$(cat <<'TABLE'
 
@@ -83,7 +27,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-project later --no-wait -o json => GET projects/later :: json(out).name:find("^projects/later/operations/") ~= nil
 0 => lakebase postgres get-operation "$(op_of)" -o json => GET projects/later :: json(out).name:find("^projects/later/operations/") ~= nil
 0 => lakebase postgres get-project projects/my-project => GET projects/my-project :: json(out).name == "projects/my-project"
-0 => lakebase postgres list-projects => GET projects :: out:find("\nprojects/my%-project ") and out:find("^NAME")
+0 => lakebase postgres list-projects => GET projects :: names(json(out)) == names(r.projects) and out:find("^%[\n  {\n")
 0 => lakebase postgres list-projects -o json => GET projects :: #json(out) == #r.projects
 0 => lakebase postgres list-projects --limit 2 -o json => GET projects :: #json(out) == 2 and #r.projects > 2
 0 => lakebase postgres list-projects --page-size 1 --page-token "$(first_token projects)" -o json => GET projects :: #json(out) == #r.projects - 1 and json(out)[1].name == r.projects[2].name
@@ -101,7 +45,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-branch --json '{"spec": {"ttl": "604800s"}}' projects/my-project flags-first => GET projects/my-project/branches/flags-first :: time(r.status.expire_time) - now > 604000
 0 => lakebase postgres create-branch projects/my-project ci-1 -p dev --json '{"spec": {"ttl": "3600s"}}' -o json => GET projects/my-project/branches/ci-1 :: json(out).name == "projects/my-project/branches/ci-1"
 0 => lakebase postgres get-branch $B/my-branch -o json => GET projects/my-project/branches/my-branch :: json(out).status.branch_id == "my-branch"
-0 => lakebase postgres list-branches projects/my-project => GET projects/my-project/branches :: out:find("\nprojects/my%-project/branches/dev%-branch ")
+0 => lakebase postgres list-branches projects/my-project => GET projects/my-project/branches :: names(json(out)) == names(r.branches) and names(r.branches):find("projects/my-project/branches/dev-branch", 1, true)
 0 => lakebase postgres list-branches projects/my-project --page-size 1 -o json => GET projects/my-project/branches :: #json(out) == #r.branches and #r.branches >= 4
 0 => DATABRICKS_OUTPUT_FORMAT=json lakebase postgres list-branches projects/my-project => GET projects/my-project/branches :: #json(out) == #r.branches
 0 => lakebase --profile dev postgres list-branches projects/my-project --log-level debug --log-file $tmp/debug.log -o json => GET projects/my-project/branches :: #json(out) == #r.branches and io.open(os.getenv("tmp") .. "/debug.log"):read("a"):find("GET http", 1, true)
@@ -145,7 +89,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres create-database $B/production second-db --json '{"spec": {"postgres_database": "second", "role": "projects/my-project/branches/production/roles/app-owner"}}' => GET projects/my-project/branches/production/databases/second-db :: r.status.postgres_database == "second"
 0 => lakebase postgres create-database $B/production --json '{"spec": {"postgres_database": "third", "role": "projects/my-project/branches/production/roles/app-owner"}}' -o json => GET projects/my-project/branches/production/databases :: names(r.databases):find(json(out).name, 1, true) and json(out).status.postgres_database == "third"
 0 => lakebase postgres get-database $B/production/databases/my-db -o json => GET projects/my-project/branches/production/databases/my-db :: json(out).status.postgres_database == "my_db"
-0 => lakebase postgres list-databases $B/production => GET projects/my-project/branches/production/databases :: out:find("\nprojects/my%-project/branches/production/databases/my%-db ")
+0 => lakebase postgres list-databases $B/production => GET projects/my-project/branches/production/databases :: names(json(out)) == names(r.databases) and names(r.databases):find("projects/my-project/branches/production/databases/my-db", 1, true)
 0 => lakebase postgres update-database $B/production/databases/second-db spec.postgres_database --json '{"spec": {"postgres_database": "renamed"}}' => GET projects/my-project/branches/production/databases/second-db :: r.status.postgres_database == "renamed"
 0 => lakebase postgres update-database $B/production/databases/second-db spec.role --json "{\"spec\": {\"role\": \"$B/production/roles/my-sp\"}}" => GET projects/my-project/branches/production/databases/second-db :: r.status.role == "projects/my-project/branches/production/roles/my-sp"
 0 => lakebase postgres delete-database $B/production/databases/second-db => GET projects/my-project/branches/production/databases/second-db :: r == nil
@@ -186,7 +130,7 @@ table=$(cat <<'TABLE'
 0 => lakebase postgres delete-cdf-config $B/production/databases/my-db/cdf-configs/billing_feed --force => GET projects/my-project/branches/production/databases/my-db/cdf-configs/billing_feed :: r == nil
 0 => lakebase postgres create-snapshot projects/my-project before-migration --json '{"spec": {"source_branch": "projects/my-project/branches/production", "no_expiry": true}}' => GET projects/my-project/snapshots/before-migration :: r.status.source_branch == "projects/my-project/branches/production"
 0 => lakebase postgres get-snapshot projects/my-project/snapshots/before-migration -o json => GET projects/my-project/snapshots/before-migration :: json(out).name == r.name
-0 => lakebase postgres list-snapshots projects/my-project => GET projects/my-project/snapshots :: out:find("\nprojects/my%-project/snapshots/before%-migration ")
+0 => lakebase postgres list-snapshots projects/my-project -o text => GET projects/my-project/snapshots :: out:find("\nprojects/my%-project/snapshots/before%-migration ") and out:find("^NAME ")
 0 => lakebase postgres update-snapshot-schedule $B/production/snapshot-schedule schedule --json '{"schedule": [{"daily_schedule": {"hour": 3}, "retention": "604800s"}]}' => GET projects/my-project/branches/production/snapshot-schedule :: r.schedule[1].daily_schedule.hour == 3
 0 => lakebase postgres get-snapshot-schedule $B/production/snapshot-schedule -o json => GET projects/my-project/branches/production/snapshot-schedule :: json(out).schedule[1].retention == "604800s"
 0 => lakebase postgres delete-snapshot projects/my-project/snapshots/before-migration => GET projects/my-project/snapshots/before-migration :: r == nil
@@ -199,22 +143,7 @@ table=$(cat <<'TABLE'
 TABLE
 )
 
-row=0
-while IFS= read -r spec; do
-  case $spec in ''|'#'*) continue ;; esac
-  want=${spec%% => *}; rest=${spec#* => }
-  line=${rest%% => *}; probe=${rest#* => }
-  path=${probe%% :: *}; path=${path#GET }; expr=${probe#* :: }
-  row=$((row + 1))
-  if [[ $line =~ (^|\ )(-p|--profile)[\ =] ]]; then
-    (unset DATABRICKS_HOST DATABRICKS_TOKEN; eval "$line") >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
-  else
-    (eval "$line") >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
-  fi
-  cp "$tmp/out" "$tmp/last.out"
-  check "$row: $line (exit $want)" rc_is "$want"
-  check "$row:   then GET $path :: $expr" "$LB" -e "$(cat "$tmp/check.lua")" "$path" "$expr" "$tmp/out"
-done <<<"$table"
+run_lines "$table"
 
 # Every command lakebase has in its postgres group (its --help) has a line above.
 "$LB" postgres --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' >"$tmp/commands"

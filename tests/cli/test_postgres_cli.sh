@@ -33,8 +33,13 @@ sleep 1
 run -v postgres list-branches projects/shop --page-size 2 -o json
 check "list follows every page" bash -c "[ \"\$('$LB' -e 'print(#lakebase.json.decode(io.read(\"a\")))' <$tmp/out)\" = 6 ]"
 check "with page tokens on the wire" bash -c "[ \$(grep -c 'page_token=' $tmp/err) -ge 2 ]"
-run postgres list-branches projects/shop
+run postgres list-branches projects/shop -o text
 check "text output is a table with a header" bash -c "head -1 $tmp/out | grep -q '^NAME  *CURRENT_STATE' && grep -q '^projects/shop/branches/b3 ' $tmp/out"
+script -qec "$(printf '%q ' "$LB" postgres list-branches projects/shop)" /dev/null >"$tmp/tty" 2>&1
+check "without -o, a table on a terminal" bash -c "head -1 $tmp/tty | grep -q '^NAME  *CURRENT_STATE' && grep -q '^projects/shop/branches/b3 ' $tmp/tty"
+run postgres list-branches projects/shop
+check "and the JSON array the Databricks CLI prints when read by a program" bash -c \
+  "[ \"\$(jq -r '.[].name' $tmp/out | grep -c '^projects/shop/branches/')\" = 6 ] && head -1 $tmp/out | grep -qx '\\['"
 
 run -v postgres update-branch projects/shop/branches/b1 --json '{"spec": {"is_protected": true}}' -o json
 check "update computes the mask from --json" err_has "PATCH http.*/branches/b1?update_mask=spec.is_protected"
@@ -48,7 +53,7 @@ run postgres create-role projects/shop/branches/dev reader --json '{"spec": {"po
 check "create-role" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '\"postgres_role\":\"reader\"' $tmp/out"
 run postgres create-database projects/shop/branches/dev app --json '{"spec": {"postgres_database": "app", "role": "projects/shop/branches/dev/roles/reader"}}'
 check "create-database" rc_is 0
-run postgres list-databases projects/shop/branches/dev
+run postgres list-databases projects/shop/branches/dev -o text
 check "list-databases" bash -c "grep -q '^projects/shop/branches/dev/databases/app ' $tmp/out"
 run postgres generate-database-credential projects/shop/branches/production/endpoints/primary -o json
 check "generate-database-credential prints a token and its expiry" bash -c "grep -q '\"token\":' $tmp/out && grep -q '\"expire_time\":' $tmp/out"
@@ -59,6 +64,8 @@ run postgres get-database projects/shop/branches/dev/databases/app
 check "a deleted database is not found (exit 1)" rc_is 1
 check "with the API's error on one line" bash -c "grep -q 'NOT_FOUND' $tmp/err && [ \$(wc -l <$tmp/err) = 1 ]"
 
+run postgres create-branch projects/shop unbounded --json '{"spec": {"ttl": "60s"}}' --timeout 0 -o json
+check "--timeout 0 waits without a limit, as the CLI's waiter reads 0" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(jq -r .status.current_state $tmp/out)\" = READY ]"
 run postgres create-branch projects/shop slow --json '{"spec": {"ttl": "60s"}}' --timeout 0.1s
 check "--timeout bounds the wait (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'did not finish within 0.1s' $tmp/err"
 
@@ -92,6 +99,18 @@ check "a field lakebase does not know is sent with a warning (the service may ha
 check "and the service's answer decides: the emulator refuses the unknown mask path (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'Unknown field path in update_mask: spec.colour' $tmp/err"
 run -v postgres get-branch projects/shop/endpoints/x
 check "a name of the wrong kind exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'a branch name such as projects/P/branches/B expected' $tmp/err"
+# --json values given as another JSON type are converted as the Databricks CLI converts them.
+run -v postgres create-branch projects/shop typed --json '{"spec": {"no_expiry": "yes", "is_protected": "off"}}' -o json
+check "a boolean given as yes/off is sent as a boolean" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(jq -c '.status | [.expire_time, .is_protected]' $tmp/out)\" = '[null,false]' ]"
+run -v postgres create-branch projects/shop typed2 --json '{"spec": {"no_expiry": "maybe"}}'
+check "one that is no boolean word is refused, named, before any request" bash -c \
+  "[ \$(cat $tmp/rc) = 2 ] && grep -q 'invalid value for spec.no_expiry: expected true or false, got \"maybe\"' $tmp/err" && no_request_sent
+for bad in '"0x11"' '" 17"' '"17.0"' '"1e1"'; do
+  run -v postgres create-project p$RANDOM --json "{\"spec\": {\"pg_version\": $bad}}"
+  check "an integer written $bad is refused (as Go's ParseInt refuses it)" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'spec.pg_version' $tmp/err" && no_request_sent
+done
+run postgres update-endpoint projects/shop/branches/production/endpoints/primary spec.autoscaling_limit_max_cu --json '{"spec": {"autoscaling_limit_max_cu": "4.0"}}' -o json
+check "a number written as a decimal string is sent as a number" bash -c "[ \"\$(jq .status.autoscaling_limit_max_cu $tmp/out)\" = 4 ]"
 run postgres create-branch projects/shop x --json '{not json'
 check "bad --json exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--json is not valid JSON' $tmp/err"
 run postgres list-projects --frobnicate
@@ -111,6 +130,16 @@ run api GET /api/2.0/postgres/projects/nope
 check "api errors exit 1 with the API's message" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'NOT_FOUND' $tmp/err"
 run api FETCH projects
 check "api with a bad method exits 2" rc_is 2
+
+# `databricks current-user me -o json | jq -r .userName` is how connection recipes find PGUSER
+run current-user me -o json
+me_rc=$(cat $tmp/rc) me_user=$(json_field userName)
+expected=$("$LB" -e 'print(lakebase.default_client():current_user())')
+check "current-user me prints SCIM Me as JSON" bash -c "[ $me_rc = 0 ] && [ -n '$expected' ] && [ '$me_user' = '$expected' ]"
+run current-user me --profile nope
+check "current-user takes global flags after it" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q nope $tmp/err"
+run current-user you
+check "current-user with another verb exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"got 'you'\" $tmp/err"
 
 unset DATABRICKS_HOST DATABRICKS_TOKEN
 export HOME=$tmp/home  # no ~/.databrickscfg

@@ -40,7 +40,7 @@ check "the env file has the password and mode 0600" bash -c "grep -q '^export PG
 first=$(sed -n 's/^created //p' "$tmp/out")
 sleep 1
 run recipe run ci-branch --project shop --pr 7 --no-compute
-check "running it again resets: the old branch goes, a new one comes" bash -c "grep -q \"reset: deleted $first\" $tmp/out && [ \$(\"$LB\" postgres list-branches projects/shop | grep -c pr-7-) = 1 ]"
+check "running it again resets: the old branch goes, a new one comes" bash -c "grep -q \"reset: deleted $first\" $tmp/out && [ \$(\"$LB\" postgres list-branches projects/shop -o text | grep -c pr-7-) = 1 ]"
 run recipe run ci-branch --project shop --pr 7 --action delete
 check "--action delete removes the pull request's branches" bash -c "[ \$(cat $tmp/rc) = 0 ] && ! \"$LB\" postgres list-branches projects/shop | grep -q pr-7-"
 

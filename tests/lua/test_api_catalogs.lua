@@ -154,6 +154,33 @@ T.test("the Lua client: create_catalog, get_catalog, create_synced_table; no lis
   T.raises(function() client:get_catalog("lua_cat") end, "NOT_FOUND", "the catalog is gone")
 end)
 
+T.test("a synced table's initial snapshot reports its progress, as the service's does (ongoing_sync_progress)", function()
+  -- The CLI's synced-table acceptance test keeps ongoing_sync_progress out of its golden because it
+  -- appears on the cloud right after the deploy (acceptance/bundle/resources/postgres_synced_tables/basic/script).
+  local slow = emulator.start { postgres = false, token = "catalog-slow-pat-0123456789", op_latency = 0.6 }
+  local ok_, err = pcall(function()
+    local sc = Client.new(slow.url, slow.token)
+    sc:run("POST", P .. "projects?project_id=slow", {})
+    sc:run("POST", P .. "catalogs?catalog_id=slow_cat", { spec = { branch = "projects/slow/branches/production",
+      postgres_database = "appdb", create_database_if_missing = true } })
+    sc:run("POST", P .. "synced_tables?synced_table_id=slow_cat.public.trips", { spec = {
+      source_table_full_name = "main.src.trips", primary_key_columns = { "id" }, scheduling_policy = "SNAPSHOT",
+      new_pipeline_spec = { storage_catalog = "main", storage_schema = "pipelines" } } })
+    local _, t = sc:call("GET", P .. "synced_tables/slow_cat.public.trips")
+    T.eq(t.status.detailed_state, "SYNCED_TABLE_PROVISIONING_INITIAL_SNAPSHOT", "taking the initial snapshot")
+    local p = t.status.ongoing_sync_progress
+    T.ok(p, "ongoing_sync_progress while the snapshot is taken: " .. lb.json.encode(t.status))
+    T.between(p.sync_progress_completion, 0, 1, "sync_progress_completion")
+    T.between(p.estimated_completion_time_seconds, 0, 0.6, "estimated_completion_time_seconds")
+    lb.sleep(0.7)
+    _, t = sc:call("GET", P .. "synced_tables/slow_cat.public.trips")
+    T.eq(t.status.detailed_state, "SYNCED_TABLE_ONLINE_NO_PENDING_UPDATE", "online")
+    T.eq(t.status.ongoing_sync_progress, nil, "no progress once online with nothing pending")
+  end)
+  slow:stop()
+  if not ok_ then error(err, 0) end
+end)
+
 -- Real PostgreSQL: what create_database_if_missing and a synced table make exist in the database.
 T.test("with real computes: the database a catalog makes is in Postgres, owned by the caller; a synced table's schema too", function()
   local pg = emulator.start { token = "catalog-pg-pat-0123456789" }

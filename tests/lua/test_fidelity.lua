@@ -54,7 +54,14 @@ T.test("2.1 project defaults are materialised in status", function()
   T.eq(s.branch_logical_size_limit_bytes, 8796093022208, "8 TiB")
   T.eq(s.pg_version, 17, "Postgres 17 by default")
   T.eq(s.owner, "emulator-user@example.com", "owner")
-  T.ok(s.compute_last_active_time, "compute_last_active_time")
+  -- Given once no compute of the project runs [live: GETs of fresh projects have none].
+  T.eq(s.compute_last_active_time, nil, "no compute_last_active_time while the primary compute runs")
+  ok("POST", "projects?project_id=idle", { spec = {} })
+  ok("PATCH", "projects/idle/branches/production/endpoints/primary?update_mask=spec.disabled", { spec = { disabled = true } })
+  local idle = get("projects/idle").status
+  T.ok(idle.compute_last_active_time and idle.compute_last_active_time:match("^%d+%-%d+%-%d+T"),
+    "compute_last_active_time once it is suspended")
+  ok("DELETE", "projects/idle?purge=true")
 end)
 
 T.test("2.1 default_endpoint_settings.no_suspension; its group mask spec.project_default_settings.suspension", function()
@@ -365,8 +372,12 @@ T.test("3.4 update masks: bare spec replaces, leaves and groups change one thing
   local b = ok("PATCH", "projects/fid/branches/masks?update_mask=spec", { spec = { no_expiry = true } })
   T.eq(b.status.is_protected, false, "spec: absent fields cleared")
   T.eq(b.status.expire_time, nil, "spec: the expiry replaced")
-  refused("PATCH", "projects/fid/branches/masks?update_mask=spec", { spec = { source_branch = "projects/fid/branches/child" } },
-    400, "INVALID_PARAMETER_VALUE", "immutable", "spec: an immutable field changed")
+  -- An immutable field changed under `spec` keeps its value, as a role's postgres_role does [live].
+  b = ok("PATCH", "projects/fid/branches/masks?update_mask=spec", { spec = { source_branch = "projects/fid/branches/child",
+    no_expiry = true } })
+  T.eq(b.status.source_branch, "projects/fid/branches/production", "spec: an immutable field keeps its value")
+  refused("PATCH", "projects/fid/branches/masks?update_mask=spec.source_branch", { spec = { source_branch = "projects/fid/branches/child" } },
+    400, "INVALID_PARAMETER_VALUE", "^Unknown field path in update_mask: spec.source_branch", "an immutable field's own path")
   b = ok("PATCH", "projects/fid/branches/masks?update_mask=spec.is_protected", { spec = { is_protected = true, ttl = "60s" } })
   T.eq(b.status.is_protected, true, "leaf") T.eq(b.status.expire_time, nil, "a field outside the mask is ignored")
   refused("PATCH", "projects/fid/branches/masks?update_mask=spec.is_protected.x", { spec = { is_protected = false } },

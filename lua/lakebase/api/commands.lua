@@ -50,14 +50,17 @@ local function finish(op, a)
   return op:wait { timeout = a.timeout }
 end
 
-local function body_of(a)
+-- The --json body of a create or update of `def`, its values converted to the fields' types as the
+-- Databricks CLI converts them ("17" for an integer; cli/json_body.lua).
+local function body_of(a, def)
   local body = a.json or {}
   if type(body) ~= "table" then error({ usage = "--json must be a JSON object" }, 0) end
-  return body
+  return require("lakebase.cli.json_body").resource_body(def, body)
 end
 
 --- Checks that `name` is the resource name of a `kind` (projects/P/branches/B for a branch, ...),
--- with valid IDs; returns it or raises a "bad argument" message.
+-- with IDs an existing resource may have (also the service's generated ones, such as a UUID
+-- project ID); returns it or raises a "bad argument" message.
 function M.check_name(name, kind)
   local def = names.parse(name, true)
   if not def or def.kind ~= kind then
@@ -103,7 +106,10 @@ for _, kind in ipairs(ORDER) do
   local fields = {}
   for f in pairs(def.spec.fields) do fields[#fields + 1] = f end
   table.sort(fields)
-  local body_help = def.top_level and ("its fields (" .. table.concat(fields, ", ") .. ")") or "the body ({\"spec\": {...}})"
+  -- The fields, named in --help (the skills in Databricks' repositories send people to `-h` for them).
+  local field_list = table.concat(fields, ", ")
+  local body_help = def.top_level and ("its fields (" .. field_list .. ")") or
+    ("the body ({\"spec\": {...}}; spec fields: " .. field_list .. ")")
 
   if not (def.read_only or def.implicit) then
     local create_args, field_args = {}, FIELD_ARGS[kind] or {}
@@ -129,7 +135,7 @@ for _, kind in ipairs(ORDER) do
         resource.check_id(def, id, "create-" .. noun)
         if a.PARENT then M.check_name(a.PARENT, def.parent_kind) end
         local opts = { replace_existing = a.replace_existing }
-        local body = body_of(a)
+        local body = body_of(a, def)
         if kind == "role" and body.role ~= nil then  -- as the Databricks CLI refuses it
           usage("--json gives the role itself, not wrapped in {\"role\": ...}: for example --json " ..
             "'{\"spec\": {\"postgres_role\": \"app\", \"identity_type\": \"SERVICE_PRINCIPAL\"}}'")
@@ -171,12 +177,12 @@ for _, kind in ipairs(ORDER) do
     add { name = "update-" .. noun, args = { "NAME", "UPDATE_MASK?" }, kind = kind, long_running = not def.synchronous,
       flags = { "json", "no_wait", "timeout", "name" },
       help = "Update " .. article(kind) .. "; --json gives the new values (" ..
-        (def.top_level and "its fields" or "{\"spec\": {...}}") .. "), UPDATE_MASK the " ..
+        (def.top_level and "its fields: " or "{\"spec\": {...}}; spec fields: ") .. field_list .. "), UPDATE_MASK the " ..
         "fields to change, comma-separated, as the service names them (a oneof by its group: " ..
         "spec.expiration, spec.suspension, spec.project_default_settings.suspension; default: the fields --json gives)" ..
         (def.synchronous and "; the service answers with the " .. words(kind) .. " at once" or "") .. ".",
       run = function(client, a)
-        local body = body_of(a)
+        local body = body_of(a, def)
         local obj = resource.wrap(client, kind, { name = M.check_name(a.NAME, kind) })
         -- An empty UPDATE_MASK is no mask, as in the Databricks CLI: the fields --json gives.
         local mask = a.UPDATE_MASK ~= "" and a.UPDATE_MASK or nil
@@ -233,13 +239,18 @@ local function ttl_of(v)
 end
 
 add { name = "generate-database-credential", args = { "ENDPOINT" }, flags = { "json", "ttl", "expire_time" },
-  json_args = {}, json_args_message = "with --json, ENDPOINT goes in the JSON ({\"endpoint\": \"projects/P/...\"}), " ..
-    "not as an argument",
+  json_args = { "ENDPOINT?" },
   help = "Mint a database credential (token, expire_time) for ENDPOINT; the token is the Postgres password. " ..
-    "--json gives the whole request ({endpoint, claims, ttl, expire_time}) instead of ENDPOINT.",
+    "--json gives the whole request ({endpoint, claims, ttl, expire_time}), ENDPOINT then optional.",
   run = function(client, a)
     local body = a.json or {}
-    local endpoint = a.ENDPOINT or body.endpoint
+    local endpoint = body.endpoint
+    -- The CLI takes ENDPOINT or the JSON's endpoint, never both; its own docs' "All Options" line
+    -- gives both (ENDPOINT --json '{}'), so lakebase takes the two when they agree.
+    if a.ENDPOINT and endpoint ~= nil and endpoint ~= a.ENDPOINT then
+      usage("ENDPOINT '" .. a.ENDPOINT .. "' and the endpoint in --json '" .. tostring(endpoint) .. "' differ: give it once")
+    end
+    endpoint = a.ENDPOINT or endpoint
     if endpoint == nil then usage("--json needs the endpoint: {\"endpoint\": \"projects/P/branches/B/endpoints/E\"}") end
     if type(endpoint) ~= "string" then usage("the endpoint in --json must be a string") end
     local name = M.check_name(endpoint, "endpoint")

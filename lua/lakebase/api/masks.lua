@@ -1,7 +1,12 @@
 --- Update masks as the service reads them, shared by the client (which computes and checks them)
 -- and the emulator (which applies them). A mask is a comma-separated list of paths:
---   `*` or `spec`            the whole spec is replaced by the body's (absent fields are cleared,
---                            immutable ones kept; `*` keeps custom tags the body leaves empty)
+--   `*` or `spec`            the whole spec is replaced by the body's (absent fields are cleared;
+--                            immutable ones keep their value whatever the body says, as the
+--                            service silently keeps a role's postgres_role [live]; `*` keeps
+--                            custom tags the body leaves empty)
+--   `initial_endpoint_spec`  fields a create takes beside the spec (a project's
+--                            initial_branch_spec too): accepted, and change nothing, as
+--                            Terraform's `initial_branch_spec,initial_endpoint_spec,spec` [live]
 --   `spec.a.b`               one field at any depth; absent from the body means cleared
 --   `spec.expiration`        a oneof group (branch expiry: ttl | expire_time | no_expiry;
 --   `spec.suspension`        endpoint suspension: suspend_timeout_duration | no_suspension); the
@@ -31,7 +36,8 @@ local function segments(path)
 end
 
 --- Resolves one mask path of resource `def`. Returns a descriptor:
---   { kind = "all" } for `*`, { kind = "spec" } for `spec`,
+--   { kind = "all" } for `*`, { kind = "spec" } for `spec`, { kind = "create_only" } for a field
+--   of the create body beside the spec,
 --   { kind = "field", path = {...}, field = fdef } for a field (path below spec),
 --   { kind = "group", path = {...}, group = g } for a oneof group (path to the object holding it),
 -- or nil, the reason, and whether the path is merely unknown (a field this version may not know).
@@ -40,6 +46,7 @@ local function prefix(def) return def.top_level and "" or "spec." end
 function M.resolve(def, path)
   if path == "*" then return { kind = "all" } end
   if path == "spec" and not def.top_level then return { kind = "spec" } end
+  if (def.create_fields or {})[path] then return { kind = "create_only" } end
   path = (def.mask_aliases or {})[path] or path
   local segs = segments(path)
   if #segs == 0 or path:find("..", 1, true) or path:sub(-1) == "." then
@@ -77,7 +84,10 @@ function M.resolve(def, path)
       return nil, "Unknown field path in update_mask: " .. path .. " (it belongs to the oneof group " ..
         documented .. ": name the group in update_mask, with the member set in the body)"
     end
-    if f.immutable then return nil, "field " .. path .. " is immutable and cannot be updated" end
+    if f.immutable then
+      -- The service lists only the paths it can update; the others are unknown to it [live].
+      return nil, "Unknown field path in update_mask: " .. path .. " (the field is immutable: it cannot be changed once created)"
+    end
     if last then return { kind = "field", path = walked, field = f } end
     obj = f
   end
@@ -116,11 +126,6 @@ local function copy(v)
   return setmetatable(out, getmetatable(v))
 end
 
-local function same(a, b)
-  local json = require "lakebase.base.json"
-  return json.encode(a) == json.encode(b)
-end
-
 -- Walks `t` along `path` (creating objects when `create`); returns the table holding the last key.
 local function holder(t, path, create)
   for i = 1, #path - 1 do
@@ -142,21 +147,16 @@ local function get(t, path)
   return t
 end
 
--- The whole spec replaced by `body`: immutable fields must be absent or unchanged; a oneof group
--- the body leaves empty keeps its member; `keep_empty_tags` keeps tags the body gives as [].
-local function replace(obj, current, body, where, keep_empty_tags)
+-- The whole spec replaced by `body`: immutable fields keep their value; a oneof group the body
+-- leaves empty keeps its member; `keep_empty_tags` keeps tags the body gives as [].
+local function replace(obj, current, body, keep_empty_tags)
   local out = {}
   for k, f in pairs(obj.fields) do
     local cur, new = current and current[k], body and body[k]
     if f.immutable then
-      if new ~= nil and cur ~= nil and not same(new, cur) then
-        return nil, "field " .. where .. k .. " is immutable and cannot be updated"
-      end
       out[k] = copy(cur)
     elseif f.type == "object" and new ~= nil then
-      local sub, err = replace(f, cur, new, where .. k .. ".", keep_empty_tags)
-      if not sub then return nil, err end
-      out[k] = sub
+      out[k] = replace(f, cur, new, keep_empty_tags)
     elseif k == "custom_tags" and keep_empty_tags and (new == nil or #new == 0) then
       out[k] = copy(cur)
     else
@@ -181,9 +181,9 @@ function M.apply(def, current, body, paths)
     local r, why = M.resolve(def, p)
     if not r then return nil, why end
     if r.kind == "all" or r.kind == "spec" then
-      local err
-      new, err = replace(def.spec, new, body, prefix(def), r.kind == "all")
-      if not new then return nil, err end
+      new = replace(def.spec, new, body, r.kind == "all")
+    elseif r.kind == "create_only" then
+      -- nothing: those fields take effect at creation only
     elseif r.kind == "field" then
       local dst = holder(new, r.path, true)
       dst[r.path[#r.path]] = copy(get(body, r.path))
@@ -211,5 +211,4 @@ function M.apply(def, current, body, paths)
 end
 
 M.copy = copy
-M.same = same
 return M

@@ -35,8 +35,18 @@ function M.walk(path)
   return steps, table.move(segs, i, #segs, 1, {})
 end
 
+--- The problem with `id` in the name of a resource that exists already, or nil: the rule for IDs
+-- chosen at creation, except that an ID the service generated itself passes (lowercase letters,
+-- digits and hyphens, 1-63): a project made in the workspace UI is named by a UUID, which may start
+-- with a digit (projects/9e2e7ee4-bc9e-...), its branches br-..., its databases db-....
+function M.existing_id_problem(def, id)
+  local why = schema.id_problem(def, id)
+  if why and type(id) == "string" and #id <= 63 and id:match("^[a-z0-9][a-z0-9-]*$") then return nil end
+  return why
+end
+
 --- The definition of the resource `name` designates, or nil and why not. With `check_ids`, every
--- ID on the way must be valid for its kind.
+-- ID on the way must be valid for its kind (as an existing resource's: existing_id_problem).
 function M.parse(name, check_ids)
   if type(name) ~= "string" or name == "" or name:find("//", 1, true) or name:sub(-1) == "/" or name:sub(1, 1) == "/" then
     return nil, "not a resource name"
@@ -45,7 +55,7 @@ function M.parse(name, check_ids)
   if #steps == 0 or #rest > 0 then return nil, "not a Lakebase resource name" end
   if check_ids then
     for _, st in ipairs(steps) do
-      local why = st.id and schema.id_problem(st.def, st.id)
+      local why = st.id and M.existing_id_problem(st.def, st.id)
       if why then return nil, st.def.id_field .. " \"" .. st.id .. "\" " .. why end
     end
   end

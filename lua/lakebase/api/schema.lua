@@ -14,13 +14,15 @@
 --                          create or delete, only update)
 --   parent_kind            the kind it lives under (none: at the top, as projects and catalogs)
 --   type_name              "Branch": the answer's @type and its <Kind>OperationMetadata
---   id_check, id_optional, id_prefix (generated IDs), id_default (a field the ID defaults to)
+--   id_check, id_optional, id_prefix (generated IDs), id_default (a field the ID defaults to),
+--   id_pattern (the regular expression the service names when it refuses an ID)
 --   spec = F.object{...}   the input fields (lakebase.api.fields), with oneofs and `check`
 --   top_level = true       those fields are the resource's own (no spec, no status: CDF configs)
 --   read_only = true       get and list only (what the service makes: CDF statuses, computes)
 --   no_list, no_update     methods the service does not have (catalogs, synced tables)
 --   synchronous = true     an update answers with the resource itself, not an Operation
 --   omit = {uid=true, ...} fields of the common envelope this kind does not have
+--   uid_prefix = "br-"     the service's uids of this kind are prefixed words, not UUIDs
 --   create_fields, delete_query, replace_existing, soft_delete, undelete, list_max, deleted_times
 --   expires = true         spec's ttl | expire_time | no_expiry group; deleted when it is reached
 local F = require "lakebase.api.fields"
@@ -159,6 +161,7 @@ M.project = {
 M.branch = {
   collection = "branches", id_field = "branch_id", parent_kind = "project", type_name = "Branch", id_check = rfc1123,
   soft_delete = true, undelete = true, replace_existing = true, delete_query = { purge = "boolean" }, expires = true,
+  uid_prefix = "br-",
   deleted_times = "status",  -- delete_time and purge_time are fields of status
   spec = F.object({
     source_branch = F.string { immutable = true, check = branch_name_of("spec.source_branch") },
@@ -191,7 +194,7 @@ M.branch = {
 
 M.endpoint = {
   collection = "endpoints", id_field = "endpoint_id", parent_kind = "branch", type_name = "Endpoint", id_check = rfc1123,
-  replace_existing = true,
+  replace_existing = true, uid_prefix = "ep-",
   spec = F.object({
     endpoint_type = F.enum(ENDPOINT_TYPES, { immutable = true, required = true }),
     autoscaling_limit_min_cu = cu(), autoscaling_limit_max_cu = cu(),
@@ -211,7 +214,7 @@ M.role = {
   spec = F.object {
     postgres_role = F.string { min = 1, max = 63, immutable = true, required = true },
     identity_type = F.enum(IDENTITY_TYPES, { immutable = true }),
-    auth_method = F.enum(AUTH_METHODS),
+    auth_method = F.enum(AUTH_METHODS, { immutable = true }),
     membership_roles = F.list(F.enum(MEMBERSHIP_ROLES)),
     attributes = F.object { createdb = F.boolean(), createrole = F.boolean(), bypassrls = F.boolean() },
   },
@@ -219,7 +222,7 @@ M.role = {
 
 M.database = {
   collection = "databases", id_field = "database_id", parent_kind = "branch", type_name = "Database",
-  id_check = rfc1123, id_optional = true, id_prefix = "db-", replace_existing = true, omit = { uid = true },
+  id_check = rfc1123, id_pattern = "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", id_optional = true, id_prefix = "db-", replace_existing = true, omit = { uid = true },
   spec = F.object {
     postgres_database = F.string { min = 1, max = 63, required = true },
     role = F.string { min = 1, required = true },

@@ -14,6 +14,7 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] psql [TARGET] [-- PSQL_ARGS...]  psql on an endpoint, with a fresh credential
        lakebase [options] query SQL... [TARGET] SQL without psql: a table, JSON or CSV
                                                ('experimental postgres query' works too)
+       lakebase [options] current-user me      who lakebase signs in as (userName = the Postgres user)
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
        lakebase [options] [repl]               the REPL (no arguments on a terminal); --local for the emulator
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
@@ -214,6 +215,7 @@ local COMMANDS = {
   api = function(rest, g) return require("lakebase.cli.postgres").api(rest, 2, default_client, g) end,
   psql = function(rest, g) return require("lakebase.cli.psql").run(rest, 2, default_client, g) end,
   query = function(rest, g) return require("lakebase.cli.query").run(rest, 2, default_client, g) end,
+  ["current-user"] = function(rest, g) return require("lakebase.cli.current_user").run(rest, 2, default_client, g) end,
   recipe = function(rest) return require("lakebase.recipe.command").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
@@ -227,7 +229,7 @@ local COMMANDS = {
 -- that knows each one's own flags taking a value (so a flag's value is never taken for a global).
 local CLI_SHAPED = {
   postgres = "lakebase.cli.postgres", api = "lakebase.cli.postgres", auth = "lakebase.auth.command",
-  psql = "lakebase.cli.psql", query = "lakebase.cli.query",
+  psql = "lakebase.cli.psql", query = "lakebase.cli.query", ["current-user"] = "lakebase.cli.current_user",
 }
 
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
@@ -324,6 +326,11 @@ function M.main(argv)
       script = "-"
     end
     local text, rerr = read_script(script)
+    if not text and script == "database" and not seen_run then
+      -- `databricks database ...` lines are Lakebase Provisioned's (instances), not this tool's.
+      return usage_error("'database' is the Databricks CLI's Lakebase Provisioned group (database instances); " ..
+        "lakebase manages Lakebase Autoscaling: 'lakebase postgres ...'")
+    end
     if not text then return usage_error("cannot open script " .. rerr) end
     chunk, err = load(text, "@" .. (script == "-" and "stdin" or script), "t")
   end

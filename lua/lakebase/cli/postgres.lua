@@ -13,7 +13,7 @@ local M = {}
 local FLAGS = {
   json = { value = "JSON", help = "request body: inline JSON, or @FILE to read it from a file" },
   no_wait = { help = "return the operation at once instead of waiting for it" },
-  timeout = { value = "DURATION", help = "how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m)" },
+  timeout = { value = "DURATION", help = "how long to wait for the operation (e.g. 90s, 20m, 1h30m; default 20m; 0: no limit)" },
   replace_existing = { help = "update the resource when it exists instead of failing" },
   page_size = { value = "N", help = "results per request (all pages are still followed)" },
   page_token = { value = "TOKEN", hidden = true, help = "start from this page token" },
@@ -53,7 +53,9 @@ function M.group_help()
   local lines = { "usage: lakebase [--local] postgres COMMAND ARGS... [flags]", "",
     "Manage Lakebase Autoscaling resources (the Databricks CLI's `databricks postgres` commands).",
     "Names are full resource names: projects/P, projects/P/branches/B, .../endpoints/E, .../roles/R,",
-    ".../databases/D. Create, update, delete and undelete wait for their operation unless --no-wait.", "",
+    ".../databases/D. Create, update, delete and undelete wait for their operation unless --no-wait.",
+    "Resources print as JSON; lists as a table on a terminal, else as the JSON array the Databricks CLI",
+    "prints (-o text or -o json chooses).", "",
     "Commands:" }
   for _, cmd in ipairs(commands) do
     local synopsis = usage_line(cmd):gsub("^lakebase postgres ", ""):gsub(" %[flags%]$", "")
@@ -135,7 +137,8 @@ local function parse(cmd, argv, i)
       elseif flag == "timeout" then
         local v = value()
         a.timeout = require("lakebase.api.validate").human_duration(v)
-        if not a.timeout or a.timeout <= 0 then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
+        if not a.timeout or a.timeout < 0 then return nil, "--timeout needs a duration such as 90s, 20m or 1h30m, got '" .. v .. "'" end
+        if a.timeout == 0 then a.timeout = math.huge end  -- no limit, as the CLI's Go waiter reads 0
       elseif flag == "page_size" or flag == "limit" then
         a[flag] = count_arg(key, value())
       elseif def.value then
@@ -159,9 +162,6 @@ local function parse(cmd, argv, i)
   local required = 0
   for _, name in ipairs(args) do if name:sub(-1) ~= "?" then required = required + 1 end end
   if #positional < required or #positional > #args then
-    if a.json and cmd.json_args_message and #positional > #args then
-      return nil, cmd.json_args_message
-    end
     return nil, string.format("%s takes %s, got %d argument%s (usage: %s)", cmd.name,
       #args == 0 and "no arguments" or table.concat(args, " "):gsub("%?", " (optional)"),
       #positional, #positional == 1 and "" or "s", usage_line(cmd)) ..
@@ -205,14 +205,27 @@ local function print_table(kind, rows)
   for _, row in ipairs(cells) do line(row) end
 end
 
+-- A resource as the Databricks CLI prints it: the operation's `response` carries its protobuf
+-- "@type", which the CLI drops when it reads the resource into its model.
+local function without_type(result)
+  if type(result) ~= "table" or result["@type"] == nil then return result end
+  local copy = {}
+  for k, v in pairs(result) do if k ~= "@type" then copy[k] = v end end
+  return copy
+end
+
 local function output(cmd, a, result)
   if result == nil then return end
   if type(result) == "table" and getmetatable(result) and getmetatable(result).__name == "lakebase.Operation" then
     result = result.raw
+  else
+    result = without_type(result)
   end
   if cmd.list then
     if a.output == "json" then
       io.stdout:write(json.encode(json.array(result)), "\n")
+    elseif a.output == "pretty-json" then
+      io.stdout:write(json.pretty(json.array(result)), "\n")
     else
       print_table(cmd.kind, result)
     end
@@ -258,8 +271,15 @@ function M.run(argv, i, get_client, g)
     return 0
   end
   if a then
-    a.output, perr = globals.output(g)
-    if not a.output then a = nil end
+    local explicit
+    a.output, explicit = globals.output(g)
+    if not a.output then
+      a, perr = nil, explicit
+    elseif a.output == "text" and not explicit and not require("lakebase.core").isatty(1) then
+      -- A listing read by a program (a pipe, $(...), a file) is the JSON array the Databricks CLI
+      -- prints, as its lines' `| jq` expect; the table is for a terminal or -o text.
+      a.output = "pretty-json"
+    end
   end
   if not a then
     io.stderr:write("lakebase postgres ", name, ": ", perr, "\n")

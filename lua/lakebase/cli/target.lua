@@ -3,7 +3,6 @@
 -- or the endpoint's full name) and/or --project, --branch and --endpoint. What is not given is
 -- picked when exactly one exists; when several do, the error lists them and names the flag to set.
 -- Everything about the command line is checked before any request.
-local validate = require "lakebase.api.validate"
 
 local M = {}
 
@@ -55,8 +54,9 @@ function M.combine(target, flags)
       usage("--project is required when using --branch or --endpoint")
     end
   end
+  local schema, names = require "lakebase.api.schema", require "lakebase.api.names"
   for _, k in ipairs { "project", "branch", "endpoint" } do
-    local why = spec[k] and validate.id_problem(spec[k])
+    local why = spec[k] and names.existing_id_problem(schema[k], spec[k])
     if why then usage(string.format("invalid %s ID '%s': %s", k, spec[k], why)) end
   end
   return spec

@@ -171,6 +171,9 @@ local function new_id(E, def, req, spec)
   if (id == nil or id == "") and def.id_optional and def.id_prefix then id = generated_id(E, def) end
   if id == nil or id == "" then return nil, required(def.id_field) end
   local why = resources.id_problem(def, id)
+  if why and def.id_pattern then  -- the service's words [live: databases]
+    return nil, bad("Field " .. def.id_field .. " must match pattern " .. def.id_pattern .. ", got '" .. id .. "'.")
+  end
   if why then return nil, bad("Field " .. def.id_field .. " is invalid: " .. why .. ", got '" .. id .. "'.") end
   return id
 end

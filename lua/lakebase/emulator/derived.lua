@@ -8,7 +8,7 @@ local records = require "lakebase.emulator.records"
 local M = {}
 
 -- A compute instance's id, stable for its endpoint: the endpoint runs one compute.
-local function instance_id(ep) return "ci-" .. ep.uid:gsub("%-", ""):sub(1, 16) end
+local function instance_id(ep) return "ci-" .. ep.uid:gsub("^ep%-", ""):gsub("%-", ""):sub(1, 16) end
 
 local makers = {}
 

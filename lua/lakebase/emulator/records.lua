@@ -10,9 +10,12 @@ function M.new(E, kind, parent, id, spec, runtime)
   local t = validate.format_time(E.clock())
   runtime = runtime or {}
   runtime.created_at = runtime.created_at or E.clock()
-  return { kind = kind, id = id, parent = parent, name = schema.name_of(schema[kind], parent, id),
-    uid = string.format("%08x-%04x-4%03x-8%03x-%012x", math.floor(E.clock()) & 0xffffffff,
-      E.store:next_seq() & 0xffff, E.rng(0xfff), E.rng(0xfff), E.rng(0xffffffffff)),
+  local def, time, seq = schema[kind], math.floor(E.clock()) & 0xffffffff, E.store:next_seq() & 0xffff
+  -- Branches and endpoints have the service's prefixed uids ("br-...", "ep-..." [live]); the
+  -- others UUIDs.
+  local uid = def.uid_prefix and string.format("%s%08x-%04x-%06x", def.uid_prefix, time, seq, E.rng(0xffffff))
+    or string.format("%08x-%04x-4%03x-8%03x-%012x", time, seq, E.rng(0xfff), E.rng(0xfff), E.rng(0xffffffffff))
+  return { kind = kind, id = id, parent = parent, name = schema.name_of(def, parent, id), uid = uid,
     create_time = t, update_time = t, spec = spec, runtime = runtime }
 end
 

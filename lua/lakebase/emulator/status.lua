@@ -84,6 +84,22 @@ end
 
 local derive = {}
 
+-- When a project's computes were last active, given once none of them is: a project whose compute
+-- runs answers without it [live: the CLI's recorded GETs of fresh projects].
+local function last_active(E, project)
+  local last
+  for _, b in ipairs(E.store:children(project.name, "branch")) do
+    for _, ep in ipairs(E.store:children(b.name, "endpoint")) do
+      local rt = ep.runtime or {}
+      if rt.state == "ACTIVE" then return nil end
+      for _, t in ipairs { rt.last_active_time or "", rt.suspend_time or "" } do
+        if t ~= "" and (not last or t > last) then last = t end
+      end
+    end
+  end
+  return last
+end
+
 function derive.project(E, rec, s)
   local spec = rec.spec
   for _, k in ipairs { "display_name", "pg_version", "history_retention_duration", "enable_pg_native_login",
@@ -95,15 +111,7 @@ function derive.project(E, rec, s)
   s.default_branch = M.default_branch_of(rec)
   s.branch_logical_size_limit_bytes = M.PROJECT_DEFAULTS.size_limit
   s.synthetic_storage_size_bytes = (rec.runtime or {}).storage_bytes or 0
-  -- The latest activity of any of the project's computes.
-  local last
-  for _, b in ipairs(E.store:children(rec.name, "branch")) do
-    for _, ep in ipairs(E.store:children(b.name, "endpoint")) do
-      local t = (ep.runtime or {}).last_active_time
-      if t and (not last or t > last) then last = t end
-    end
-  end
-  s.compute_last_active_time = last
+  s.compute_last_active_time = last_active(E, rec)
 end
 
 function derive.branch(E, rec, s)
@@ -187,6 +195,10 @@ function derive.synced_table(E, rec, s)
     s.detailed_state = "SYNCED_TABLE_PROVISIONING_INITIAL_SNAPSHOT"
     s.unity_catalog_provisioning_state = "ACTIVE"
     s.provisioning_phase = "PROVISIONING_PHASE_MAIN"
+    -- How far the snapshot has got [live: shown right after a create; no rows to count here].
+    local from = rt.snapshot_from or E.clock()
+    s.ongoing_sync_progress = { estimated_completion_time_seconds = rt.online_at - E.clock(),
+      sync_progress_completion = math.min(0.99, (E.clock() - from) / math.max(rt.online_at - from, 1e-3)) }
     s.message = "Taking the initial snapshot of the source table."
   else
     s.detailed_state = ONLINE[spec.scheduling_policy] or "SYNCED_TABLE_ONLINE"

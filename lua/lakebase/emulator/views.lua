@@ -62,15 +62,24 @@ function M.error(status_code, code, message, opts)
       metadata = opts.metadata or {} },
   }
   if opts.reason then
-    details[2] = { ["@type"] = "type.googleapis.com/google.rpc.RequestInfo", request_id = opts.request_id or M.trace_id(),
+    details[2] = { ["@type"] = "type.googleapis.com/google.rpc.RequestInfo", request_id = opts.request_id or M.request_id(),
       serving_data = "" }
   end
   return status_code, { error_code = code, message = message, details = details }
 end
 
 local counter = 0
---- A trace id for messages ("[TraceId: ...]"), unique within the process.
+--- A trace id for messages ("[TraceId: 0af7651916cd43dd8448eb211c80319c]"): 32 lowercase hex
+-- digits, as the service's are (its recordings normalise them as [a-f0-9]+); unique within the
+-- process.
 function M.trace_id()
+  counter = counter + 1
+  return string.format("%08x%08x%04x%012x", os.time() & 0xffffffff, math.random(0, 0xffffffff), counter & 0xffff,
+    math.random(0, 0xffffffffffff))
+end
+
+--- A request id for RequestInfo details: a UUID, as the service's.
+function M.request_id()
   counter = counter + 1
   return string.format("%08x-%04x-4%03x-8%03x-%012x", os.time() & 0xffffffff, counter & 0xffff,
     math.random(0, 0xfff), math.random(0, 0xfff), math.random(0, 0xffffffffff))

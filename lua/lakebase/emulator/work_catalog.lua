@@ -74,6 +74,7 @@ function M.install(work, h)
     rec.runtime.pipeline_id = spec.existing_pipeline_id or string.format("%08x-%04x-4%03x-8%03x-%012x",
       E.rng(0xffffffff), E.rng(0xffff), E.rng(0xfff), E.rng(0xfff), E.rng(0xffffffffffff))
     -- Online once the initial snapshot would have been taken: as long again as the operation took.
+    rec.runtime.snapshot_from = E.clock()
     rec.runtime.online_at = E.clock() + (E.opts.op_latency or 0)
   end
 
