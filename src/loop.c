@@ -150,12 +150,17 @@ static void waiter_drop(lb_handle *h) {
   h->waiter = NULL;
 }
 
+/* Whole milliseconds, rounded up, for libuv: a deadline 0.3 ms away must not become a busy spin,
+   and one beyond 30 years (math.huge) is 30 years, re-armed when it comes. */
+static uint64_t to_ms(double seconds) {
+  return !(seconds > 0) ? 0 : seconds > 1e9 ? (uint64_t)1e12 : (uint64_t)ceil(seconds * 1000.0);
+}
+
 /* Arms w's timer for the deadline of its handle; a timer firing early (libuv counts whole
    milliseconds) is armed again by on_timer, so a timer never finishes before its time. */
 static void timer_arm(lb_waiter *w, void (*cb)(uv_timer_t *)) {
   uv_update_time(&w->loop->uv);
-  double left = w->h->deadline - lb_now();
-  uv_timer_start(&w->uv.timer, cb, left > 0 ? (uint64_t)ceil(left * 1000.0) : 0, 0);
+  uv_timer_start(&w->uv.timer, cb, to_ms(w->h->deadline - lb_now()), 0);
 }
 
 static void http_expired(lb_loop *loop, lb_handle *h);
@@ -733,8 +738,7 @@ int lb_loop_poll(lb_loop *loop, double timeout) {
   loop->poll_expired = 0;
   if (timeout > 0) {
     uv_update_time(&loop->uv);
-    /* Rounded up so that a deadline 0.3 ms away does not turn into a busy spin. */
-    uv_timer_start(&loop->poll_timer, on_poll_timeout, (uint64_t)ceil(timeout * 1000.0), 0);
+    uv_timer_start(&loop->poll_timer, on_poll_timeout, to_ms(timeout), 0);
   }
   /* The async handle is always active, so UV_RUN_ONCE waits for something to happen. */
   while (loop->ready_head == NULL && !loop->poll_expired && !sig_unread) uv_run(&loop->uv, UV_RUN_ONCE);
