@@ -63,6 +63,7 @@ function M.default_client()
 end
 
 return setmetatable(M, {
+  submodules = lazy,  -- what lakebase.X loads on first use (read by tests/lua/test_types.lua)
   __index = function(t, k)
     local name = lazy[k]
     if name == nil then return nil end

@@ -70,7 +70,7 @@ timed recipe list
 check "recipe list over hostile recipes exits 0 quickly" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \$(cat $tmp/secs) -lt 20 ]"
 check "and runs none of their code" no_trace
 check "each is listed as unreadable, with the reason" bash -c "grep -q '^evil-exec .*os.* is not available' $tmp/out && grep -q '^evil-loop .*\\(instructions\\|longer than\\)' $tmp/out"
-check "the built-in recipes are still listed" bash -c "grep -q '^ci-branch  *1.0.0 ' $tmp/out"
+check "the built-in recipes are still listed" bash -c "grep -q '^ci-branch  *2.0.0 ' $tmp/out"
 timed recipe info evil-exec
 check "recipe info of a hostile recipe refuses quickly, runs nothing" \
   bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \$(cat $tmp/secs) -lt 10 ] && ! ls $tmp/PWNED* >/dev/null 2>&1 && grep -q 'is not available' $tmp/err"
@@ -157,7 +157,7 @@ run recipe run scale-compute --endpoint projects/shop/branches/production/endpoi
 check "scale-compute's suspend has the service's minimum (60s)" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--suspend must be at least 1m' $tmp/err"
 run recipe run ci-branch --help
 check "recipe run ci-branch --help prints the recipe's help" \
-  bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^ci-branch 1.0.0' $tmp/out && grep -q -- '--ttl V' $tmp/out"
+  bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^ci-branch 2.0.0' $tmp/out && grep -q -- '--ttl V' $tmp/out"
 run recipe info ci-branch
 check "info shows a duration's range" bash -c "grep -q 'duration 1s..30d, default 3d' $tmp/out"
 run recipe new nightly

@@ -15,7 +15,7 @@ branches() { "$LB" postgres list-branches projects/shop -o json; }
 "$LB" postgres create-project shop >/dev/null
 
 run recipe list
-check "list shows the built-in recipes with versions" bash -c "for r in ci-branch credentials pitr-branch prune-branches scale-compute; do grep -q \"^\$r  *1.0.0 \" $tmp/out || exit 1; done"
+check "list shows the built-in recipes with versions" bash -c "for r in credentials pitr-branch prune-branches scale-compute schema-diff; do grep -q \"^\$r  *1.0.0 \" $tmp/out || exit 1; done && grep -q '^ci-branch  *2.0.0 ' $tmp/out"
 run recipe info scale-compute
 check "info is generated from the parameters" bash -c "grep -q -- '--max-cu V' $tmp/out && grep -q 'maximum compute units (number 0.5..64, optional)' $tmp/out"
 
@@ -30,19 +30,19 @@ check "an unknown recipe exits 2 naming where it looked" bash -c "[ \$(cat $tmp/
 
 # --dry-run: the calls are printed, not made.
 run recipe run ci-branch --project shop --pr 1 --dry-run
-check "--dry-run prints the calls it would make" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^dry run: POST /api/2.0/postgres/projects/shop/branches?branch_id=pr-1-' $tmp/out"
-check "and makes none" bash -c "! \"$LB\" postgres list-branches projects/shop | grep -q pr-1-"
+check "--dry-run prints the calls it would make" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^dry run: POST /api/2.0/postgres/projects/shop/branches?branch_id=pr-1 ' $tmp/out"
+check "and makes none" bash -c "! \"$LB\" postgres list-branches projects/shop -o text | grep -q pr-1"
 
-# ci-branch: create, reset, delete.
+# ci-branch: create, reuse, reset, delete (outputs, GitHub files and masking: test_ci_outputs.sh).
 run recipe run ci-branch --project shop --pr 7 --env-file "$tmp/pr7.env"
-check "ci-branch creates the pull request's branch and compute" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^created projects/shop/branches/pr-7-' $tmp/out && grep -q '^PGHOST=127.0.0.1' $tmp/out"
-check "the env file has the password and mode 0600" bash -c "grep -q '^export PGPASSWORD=' $tmp/pr7.env && [ \$(stat -c %a $tmp/pr7.env) = 600 ] && ! grep -q PGPASSWORD $tmp/out"
-first=$(sed -n 's/^created //p' "$tmp/out")
-sleep 1
+check "ci-branch creates the pull request's branch pr-N and compute" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^created projects/shop/branches/pr-7$' $tmp/out && grep -q '^db_host=127.0.0.1$' $tmp/out && grep -q '^created=true$' $tmp/out"
+check "the env file has the password in GITHUB_ENV's format, mode 0600" bash -c "grep -q '^PGPASSWORD<<ghadelimiter_' $tmp/pr7.env && [ \$(stat -c %a $tmp/pr7.env) = 600 ] && ! grep -q lbpg_ $tmp/out"
 run recipe run ci-branch --project shop --pr 7 --no-compute
-check "running it again resets: the old branch goes, a new one comes" bash -c "grep -q \"reset: deleted $first\" $tmp/out && [ \$(\"$LB\" postgres list-branches projects/shop -o text | grep -c pr-7-) = 1 ]"
+check "running it again reuses the branch (created=false)" bash -c "grep -q '^reused projects/shop/branches/pr-7$' $tmp/out && grep -q '^created=false$' $tmp/out && [ \$(\"$LB\" postgres list-branches projects/shop -o text | grep -c pr-7) = 1 ]"
+run recipe run ci-branch --project shop --pr 7 --no-compute --reset
+check "--reset recreates it (created=true)" bash -c "grep -q 'recreating projects/shop/branches/pr-7 (--reset)' $tmp/out && grep -q '^created=true$' $tmp/out && [ \$(\"$LB\" postgres list-branches projects/shop -o text | grep -c pr-7) = 1 ]"
 run recipe run ci-branch --project shop --pr 7 --action delete
-check "--action delete removes the pull request's branches" bash -c "[ \$(cat $tmp/rc) = 0 ] && ! \"$LB\" postgres list-branches projects/shop | grep -q pr-7-"
+check "--action delete removes the pull request's branch" bash -c "[ \$(cat $tmp/rc) = 0 ] && ! \"$LB\" postgres list-branches projects/shop -o text | grep -q pr-7"
 
 # scale-compute, credentials, pitr-branch, prune-branches.
 ep=projects/shop/branches/production/endpoints/primary
@@ -60,7 +60,7 @@ for b in tmp-a tmp-b keep-c; do "$LB" postgres create-branch projects/shop $b --
 sleep 1
 run recipe run prune-branches --project shop --prefix tmp- --older-than 1s
 check "prune-branches deletes old branches with the prefix" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'deleted projects/shop/branches/tmp-a' $tmp/out && grep -q 'deleted projects/shop/branches/tmp-b' $tmp/out"
-check "and only those" bash -c "\"$LB\" postgres list-branches projects/shop | grep -q keep-c && \"$LB\" postgres list-branches projects/shop | grep -q production"
+check "and only those" bash -c "\"$LB\" postgres list-branches projects/shop -o text | grep -q keep-c && \"$LB\" postgres list-branches projects/shop -o text | grep -q production"
 
 # A user recipe: a directory with a helper module, on LAKEBASE_RECIPE_PATH.
 mkdir -p "$tmp/myrecipes/greet"

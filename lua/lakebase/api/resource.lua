@@ -139,6 +139,7 @@ function M.client_of(obj) return owner[obj] end
 
 M.classes = classes
 require("lakebase.api.endpoint_sql").install(classes.endpoint, M.client_of)
+require("lakebase.api.connection_uri").install(classes.endpoint)
 require("lakebase.api.branch_compute").install(classes.branch, M.client_of)
 M.check_id = check_id
 return M

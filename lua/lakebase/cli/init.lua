@@ -18,8 +18,10 @@ usage: lakebase [options] run FILE [ARGS...]   run a Lua workflow script
        lakebase [options] api METHOD PATH      a raw API request (see 'lakebase api --help')
        lakebase [options] [repl]               the REPL (no arguments on a terminal); --local for the emulator
        lakebase [options] recipe list|info|run|new  reusable workflows (see 'lakebase recipe --help')
+       lakebase project use ID|show|clear  the default project when --project is absent (./.lakebase-project)
        lakebase [options] auth describe        how lakebase authenticates, and where each setting came from
        lakebase emulator [OPTIONS]             serve a local Lakebase API (see 'lakebase emulator --help')
+       lakebase types DIR                      type definitions for the Lua language server, and .luarc.json
        lakebase [options] FILE [ARGS...]       the same
        lakebase [options] -e CODE [ARGS...]    run CODE (a Lua chunk)
        lakebase [options] -                    run a script read from standard input
@@ -68,6 +70,7 @@ Exit status:
   3        something was left behind: a cleanup (an ephemeral resource's deletion, a
            lakebase.defer) failed or was abandoned; the list is on stderr. It takes the place of
            0, 1 or the script's own os.exit code. --keep leaving resources on purpose is not this
+  4        recipe run schema-diff --fail-on-diff: the schemas differ
   130/143  interrupted by SIGINT/SIGTERM (what was left behind, if anything, is listed)
 (`lakebase run postgres` runs a script called postgres.)
 
@@ -84,6 +87,7 @@ Environment:
   LAKEBASE_CLEANUP_GRACE  seconds cleanups get after SIGINT/SIGTERM (default 300)
   LAKEBASE_HISTORY        the REPL's history file (default ~/.lakebase_history)
   LAKEBASE_RECIPE_PATH    more directories of recipes, separated by ':'
+  LAKEBASE_PROJECT        the default project (over ./.lakebase-project) when --project is absent
   LAKEBASE_RETRY_TIMEOUT  as --retry-timeout (default 300s)
   LAKEBASE_MAX_RESPONSE_BYTES  the largest answer accepted, after decompression (default
                           33554432, 32 MiB); a larger one fails at once, naming the limit
@@ -216,7 +220,9 @@ local COMMANDS = {
   psql = function(rest, g) return require("lakebase.cli.psql").run(rest, 2, default_client, g) end,
   query = function(rest, g) return require("lakebase.cli.query").run(rest, 2, default_client, g) end,
   ["current-user"] = function(rest, g) return require("lakebase.cli.current_user").run(rest, 2, default_client, g) end,
-  recipe = function(rest) return require("lakebase.recipe.command").run(rest, 2) end,
+  recipe = function(rest, g) return require("lakebase.recipe.command").run(rest, 2, g) end,
+  project = function(rest) return require("lakebase.cli.default_project").command(rest, 2) end,
+  types = function(rest) return require("lakebase.types").run(rest, 2) end,
   repl = function()
     local home = os.getenv("HOME")
     local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")

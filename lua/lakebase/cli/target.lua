@@ -50,6 +50,11 @@ function M.combine(target, flags)
     end
   else
     spec = { project = flags.project, branch = flags.branch, endpoint = flags.endpoint }
+    if not spec.project then  -- the default project (LAKEBASE_PROJECT, ./.lakebase-project)
+      local id, _, why = require("lakebase.cli.default_project").resolve()
+      if why then usage(why) end
+      spec.project = id
+    end
     if not spec.project and (spec.branch or spec.endpoint) then
       usage("--project is required when using --branch or --endpoint")
     end

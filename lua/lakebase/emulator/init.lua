@@ -21,13 +21,7 @@ local child = require "lakebase.emulator.child"
 
 local M = {}
 
---- Random hex from /dev/urandom (n bytes).
-local function random_hex(n)
-  local f = assert(io.open("/dev/urandom", "rb"))
-  local bytes = f:read(n)
-  f:close()
-  return (bytes:gsub(".", function(c) return string.format("%02x", c:byte()) end))
-end
+local random_hex = require("lakebase.base.random").hex
 M.random_hex = random_hex
 
 local function json_response(status, body, extra)

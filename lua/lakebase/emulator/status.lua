@@ -147,8 +147,11 @@ function derive.endpoint(E, rec, s)
   if rt.port then
     -- hosts.port is the emulator's own: its computes listen on local ports, the service's on 5432.
     local host = E.opts.pg_host
-    s.hosts = spec.endpoint_type == "ENDPOINT_TYPE_READ_ONLY" and { host = host, read_only_host = host, port = rt.port }
-      or { host = host, port = rt.port }
+    -- The SDK says the pooled host is always there (read_write_ for a read-write endpoint,
+    -- read_only_ for a replica); the emulator has no PgBouncer, so it names the same relay.
+    s.hosts = spec.endpoint_type == "ENDPOINT_TYPE_READ_ONLY"
+      and { host = host, read_only_host = host, read_only_pooled_host = host, port = rt.port }
+      or { host = host, read_write_pooled_host = host, port = rt.port }
   else
     s.hosts = nil
   end

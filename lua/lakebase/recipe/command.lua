@@ -9,7 +9,7 @@ local M = {}
 M.USAGE = [[
 usage: lakebase [options] recipe list [-o json]       the recipes on the search path
        lakebase [options] recipe info NAME            a recipe's parameters and help
-       lakebase [options] recipe run NAME [--dry-run] [--PARAM VALUE | --PARAM=VALUE | --FLAG | --no-FLAG]...
+       lakebase [options] recipe run NAME [--dry-run] [-o text|json] [--PARAM VALUE | --PARAM=VALUE | --FLAG | --no-FLAG]...
        lakebase [options] recipe run NAME --help      the same help as info
        lakebase recipe new NAME                       a skeleton recipe and its test in ./recipes/NAME/
        lakebase recipe pack SOURCE [-o FILE]           one checksummed file, NAME-VERSION.lbrecipe, from a
@@ -28,18 +28,30 @@ or a downloaded package can be listed and inspected safely, not run. The sha256 
 proves it is intact, not who made it.
 
 Parameters are all checked before anything runs (exit 2 naming every problem): numbers must be
-finite, durations whole seconds within the recipe's range (500ms is refused, not rounded).
+finite, durations whole seconds within the recipe's range (500ms is refused, not rounded). A
+'project' parameter left out is the default project (LAKEBASE_PROJECT, else the file
+.lakebase-project written by 'lakebase project use ID').
+
+Outputs (ctx.output): appended to $GITHUB_OUTPUT when set (GitHub's multi-line format), secrets
+masked with ::add-mask:: when GITHUB_ACTIONS=true; printed as name=value (secrets as ***), or with
+-o json one JSON object of every output, secrets included, as the last line of stdout (the
+recipe's messages then go to stderr).
 ]]
 
 -- Parses --name value / --name=value / --flag / --no-flag into raw values (dashes become _).
-local function parse_params(def, argv, i)
+local function parse_params(def, argv, i, flags)
   local raw, dry = {}, false
   local types = {}
   for _, p in ipairs(def.params) do types[p.name] = p.type end
   while argv[i] do
     local a = argv[i]
+    local fmt = a:match("^%-%-output=(.*)$") or a:match("^%-o(.+)$")
+    if (a == "-o" or a == "--output") and argv[i + 1] then fmt, i = argv[i + 1], i + 1 end
     if a == "--dry-run" then
       dry = true
+    elseif fmt or a == "-o" or a == "--output" then
+      if fmt ~= "text" and fmt ~= "json" then return nil, a .. " takes text or json, got " .. tostring(fmt and ("'" .. fmt .. "'")) end
+      flags.output = fmt
     else
       local key, value = a:match("^%-%-([%w-]+)=(.*)$")
       key = key or a:match("^%-%-([%w-]+)$")
@@ -63,14 +75,31 @@ end
 
 -- A client whose changes are printed, not made: GETs go through, POST/PATCH/DELETE answer with
 -- a finished operation built from the request.
-local function dry_run_client(client)
+local dry_run_client
+--- What a recipe's run(ctx, params) gets as ctx (annotated as lakebase.recipe.Context). With
+--- json_mode (-o json) stdout carries only the outputs' JSON object (and ::add-mask:: lines), so
+--- messages go to stderr. `outs` is the run's recipe.outputs collector (a fresh one if absent).
+function M.context(client, dry, def, outs, json_mode)
+  outs = outs or require("lakebase.recipe.outputs").new { format = json_mode and "json" or "text" }
+  local ctx = { client = dry and dry_run_client(client, json_mode and io.stderr or io.stdout) or client, dry_run = dry,
+    lakebase = require "lakebase", recipe = def, output = outs.output, mask = outs.mask, outputs = outs.values,
+    output_format = outs.format, exit_status = 0 }
+  ctx.print = json_mode and function(...)
+    local parts = table.pack(...)
+    for k = 1, parts.n do parts[k] = tostring(parts[k]) end
+    io.stderr:write(table.concat(parts, "\t", 1, parts.n), "\n")
+  end or function(...) print(...) end
+  return ctx
+end
+
+function dry_run_client(client, out)
   local dry = setmetatable({}, { __index = client })
   function dry:request(method, path, query, body, opts)
     if method == "GET" then return client.request(self, method, path, query, body, opts) end
     local q = {}
     for k, v in pairs(query or {}) do q[#q + 1] = k .. "=" .. tostring(v) end
     table.sort(q)
-    io.stdout:write("dry run: ", method, " /api/2.0/postgres/", path, #q > 0 and ("?" .. table.concat(q, "&")) or "",
+    out:write("dry run: ", method, " /api/2.0/postgres/", path, #q > 0 and ("?" .. table.concat(q, "&")) or "",
       body and (" " .. json.encode(body)) or "", "\n")
     if path == "credentials" then return { token = "(dry-run)", expire_time = "2099-01-01T00:00:00Z" } end
     local name = path
@@ -143,7 +172,7 @@ local function new_recipe(name)
 end
 
 --- Runs `lakebase recipe argv[i..]`; returns an exit status.
-function M.run(argv, i)
+function M.run(argv, i, g)
   local sub = argv[i]
   if sub == nil or sub == "-h" or sub == "--help" then
     io.stdout:write(M.USAGE)
@@ -212,9 +241,18 @@ function M.run(argv, i)
     io.stdout:write(recipe.help(def))
     return 0
   end
-  local raw, dry = parse_params(def, argv, i + 2)
+  local flags = { output = g and g.output }
+  local raw, dry = parse_params(def, argv, i + 2, flags)
+  if raw and flags.output and flags.output ~= "text" and flags.output ~= "json" then
+    raw, dry = nil, "--output takes text or json for recipes, got '" .. flags.output .. "'"
+  end
   if not raw then
     io.stderr:write("lakebase recipe run ", def.name, ": ", dry, "\n")
+    return 2
+  end
+  local project_problem = require("lakebase.cli.default_project").fill_recipe(def, raw)
+  if project_problem then
+    io.stderr:write("lakebase recipe run ", def.name, ": ", project_problem, "\n")
     return 2
   end
   local params, problems = recipe.validate(def, raw)
@@ -230,10 +268,12 @@ function M.run(argv, i)
     io.stderr:write("Error: ", require("lakebase.base.errors").message(client), "\n")
     return 1
   end
-  local ctx = { client = dry and dry_run_client(client) or client, dry_run = dry, lakebase = lb, recipe = def,
-    print = function(...) print(...) end }
+  local json_mode = flags.output == "json"
+  local outs = require("lakebase.recipe.outputs").new { format = json_mode and "json" or "text" }
+  local ctx = M.context(client, dry, def, outs, json_mode)
   def.run(ctx, params)
-  return 0
+  outs.finish()
+  return ctx.exit_status
 end
 
 return M

@@ -1,4 +1,4 @@
---- Reading a recipe's declarations (name, version, description, params) without running its code
+--- Reading a recipe's declarations (name, version, description, params, outputs) without running its code
 -- with powers. Listing, describing, packing and installing recipes use this; only `recipe run`
 -- loads a recipe for real (recipe.load). The chunk runs in a coroutine with:
 --   - an environment of pure functions: basic functions, math, utf8, a few string and table
@@ -213,7 +213,7 @@ function M.read_text(text, where)
   if not ok then error(def, 0) end
   if type(def) ~= "table" then return def end  -- recipe.check says what is wrong with it
   local out = {}
-  for _, k in ipairs { "name", "version", "description", "params", "run" } do
+  for _, k in ipairs { "name", "version", "description", "params", "outputs", "run" } do
     out[k] = plain(rawget(def, k), state, 1, declared_run)
   end
   if state.needs then

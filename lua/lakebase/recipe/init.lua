@@ -23,7 +23,7 @@
 -- the standard library and lakebase.
 local M = {}
 
-M.BUILTIN = { "ci-branch", "credentials", "pitr-branch", "prune-branches", "scale-compute" }
+M.BUILTIN = { "ci-branch", "credentials", "pitr-branch", "prune-branches", "scale-compute", "schema-diff" }
 local TYPES = { string = true, number = true, boolean = true, duration = true, enum = true }
 
 --- The recipe directories, in search order (after the built-in ones).
@@ -68,7 +68,7 @@ local function check(def, where)
   for i, p in ipairs(def.params) do
     if type(p) ~= "table" then bad("parameter #" .. i .. " must be a table") end
     if type(p.name) ~= "string" or not p.name:match("^[%a_][%w_]*$") then bad("parameter #" .. i .. " needs a name (letters, digits, _)") end
-    if p.name == "help" or p.name == "dry_run" then bad("parameter '" .. p.name .. "' is reserved (--" .. p.name:gsub("_", "-") .. ")") end
+    if p.name == "help" or p.name == "dry_run" or p.name == "output" then bad("parameter '" .. p.name .. "' is reserved (--" .. p.name:gsub("_", "-") .. ")") end
     if seen[p.name] then bad("parameter '" .. p.name .. "' is declared twice") end
     seen[p.name] = true
     if not TYPES[p.type] then bad("parameter '" .. p.name .. "' has unknown type " .. tostring(p.type) .. " (string, number, boolean, duration, enum)") end
@@ -82,6 +82,15 @@ local function check(def, where)
       elseif v ~= nil and (type(v) ~= "number" or v ~= v) then
         bad("parameter '" .. p.name .. "': " .. k .. " must be a number")
       end
+    end
+  end
+  if def.outputs ~= nil then  -- optional: what ctx.output gives, for the help
+    if type(def.outputs) ~= "table" then bad("field 'outputs' must be a list of {name=, help=, secret=}") end
+    for i, o in ipairs(def.outputs) do
+      if type(o) ~= "table" or type(o.name) ~= "string" or not o.name:match("^[%a_][%w_%-]*$") then
+        bad("output #" .. i .. " needs a name (letters, digits, '_', '-')")
+      end
+      if o.help ~= nil and type(o.help) ~= "string" then bad("output '" .. o.name .. "': help must be a string") end
     end
   end
   return def
@@ -339,6 +348,13 @@ function M.help(def)
     local extra = p.required and "required" or (p.default ~= nil and ("default " .. tostring(p.default)) or "optional")
     lines[#lines + 1] = string.format("  --%-18s %s (%s, %s)", p.name:gsub("_", "-") .. (p.type == "boolean" and "" or " V"),
       p.help or "", kind, extra)
+  end
+  if type(def.outputs) == "table" and #def.outputs > 0 then
+    lines[#lines + 1] = ""
+    lines[#lines + 1] = "Outputs ($GITHUB_OUTPUT when set, name=value lines, or one JSON object with -o json):"
+    for _, o in ipairs(def.outputs) do
+      lines[#lines + 1] = string.format("  %-22s %s%s", o.name, o.help or "", o.secret and " (secret: masked, shown as ***)" or "")
+    end
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = "Source: " .. tostring(def.source)

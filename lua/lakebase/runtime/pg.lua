@@ -186,6 +186,7 @@ function Conn:transaction(fn)
 end
 
 function Conn:close() self.raw:close() end
+M.Conn = Conn  -- for lakebase.types' test, which compares the annotations with the methods
 Conn.__close = Conn.close
 function Conn:__tostring()
   return string.format("lakebase.pg.Conn(%s@%s:%s/%s, %s)", self.params.user or "?", self.params.host or "localhost",

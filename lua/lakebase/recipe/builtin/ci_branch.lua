@@ -1,55 +1,53 @@
--- ci-branch: one branch per pull request, for CI. `--action create` makes branch pr-N-TIME from
--- the default branch (or --source), waits for its read-write compute and prints where to connect,
--- deleting the pull request's previous branch first (a reset: deleted branch IDs stay reserved
--- until purged, so each generation gets a new ID); `--action delete` removes the pull request's
--- branches when it closes.
+-- ci-branch: one branch per pull request, for CI. `--action create` makes sure branch pr-N exists
+-- with its read-write compute: an existing healthy branch is reused (created=false, its expiry
+-- pushed ttl ahead), `--reset` (or an unhealthy branch) recreates it from its parent. A deleted
+-- branch's ID stays reserved until it is purged, so the old branch is purged, not soft-deleted,
+-- before its ID is used again. Outputs (see README "Branch per pull request in CI"): branch,
+-- created, db_host, db_host_pooled, db_port, db_user, db_name, db_url, db_url_pooled, password,
+-- password_expire_time. `--action delete` soft-deletes the pull request's branch when it closes.
+local ci = require "lakebase.recipe.pr_branch"
+
 return {
   name = "ci-branch",
-  version = "1.0.0",
-  description = "Create (or reset) the branch of a pull request, pr-N-TIME, with a compute; or delete it",
+  version = "2.0.0",
+  description = "Create, reuse or reset the branch of a pull request (pr-N) with a compute, with CI outputs; or delete it",
   params = {
-    { name = "project", type = "string", required = true, help = "the project ID" },
+    { name = "project", type = "string", required = true, help = "the project ID (default: the default project)" },
     { name = "pr", type = "number", integer = true, required = true, min = 1, help = "the pull request number" },
     { name = "action", type = "enum", values = { "create", "delete" }, default = "create", help = "what to do" },
-    { name = "ttl", type = "duration", default = "3d", min = "1s", max = "30d", help = "expiry of the branch (a safety net)" },
+    { name = "reset", type = "boolean", default = false, help = "recreate an existing branch from its parent (fresh data)" },
+    { name = "branch", type = "string", help = "the branch ID (default pr-N)" },
+    { name = "ttl", type = "duration", default = "3d", min = "1s", max = "30d", help = "expiry of the branch, from now (a safety net)" },
     { name = "source", type = "string", help = "branch to copy (full name; default: the project's default branch)" },
-    { name = "compute", type = "boolean", default = true, help = "wait for the branch's read-write compute and print where to connect" },
-    { name = "env_file", type = "string", help = "write PG* variables, password included, to this file (mode 0600)" },
+    { name = "database", type = "string", default = "databricks_postgres", help = "the database of db_url and PGDATABASE" },
+    { name = "compute", type = "boolean", default = true, help = "wait for the branch's read-write compute and give where to connect" },
+    { name = "env_file", type = "string", help = "append PG* variables and DATABASE_URL, password included, to this file ($GITHUB_ENV's format; mode 0600 when created)" },
+  },
+  outputs = {
+    { name = "branch", help = "the branch's full name, projects/P/branches/pr-N" },
+    { name = "created", help = "true when this run made the branch (new or reset), false when it reused it" },
+    { name = "db_host", help = "the read-write endpoint's host" },
+    { name = "db_host_pooled", help = "its pooled (PgBouncer) host" },
+    { name = "db_port", help = "its port (5432 on the service)" },
+    { name = "db_user", help = "the Postgres user: the identity that ran this" },
+    { name = "db_name", help = "the database (--database)" },
+    { name = "password", help = "an OAuth token that expires one hour after it was minted", secret = true },
+    { name = "password_expire_time", help = "when the password and the URLs holding it expire (RFC 3339)" },
+    { name = "db_url", help = "postgresql://user:password@host:port/db?sslmode=require; expires with the password", secret = true },
+    { name = "db_url_pooled", help = "the same through the pooled host; expires with the password", secret = true },
+    { name = "deleted", help = "--action delete: true when there was a branch to delete" },
   },
   run = function(ctx, p)
-    local n = p.pr  -- a whole number, checked with the other parameters before anything ran
-    local client = ctx.client
-    local project = client:get_project(p.project)
-    local prefix = "pr-" .. n .. "-"
-    local old = {}
-    for b in project:branches() do
-      if (b.branch_id or b.name:match("([^/]+)$")):sub(1, #prefix) == prefix then old[#old + 1] = b end
-    end
-    local function delete_old(verb)
-      local fns = {}
-      for i, b in ipairs(old) do fns[i] = function() b:delete():wait() ctx.print(verb .. " " .. b.name) end end
-      if #fns > 0 then ctx.lakebase.all(fns) end
-    end
-    if p.action == "delete" then
-      if #old == 0 then ctx.print("no branch of pull request " .. n .. ": nothing to delete") end
-      delete_old("deleted")
-      return
-    end
-    delete_old("reset: deleted")
-    local spec = { ttl = string.format("%ds", p.ttl), source_branch = p.source }
-    local branch = project:create_branch(prefix .. os.time(), spec):wait()
-    ctx.print("created " .. branch.name)
+    local project = ctx.client:get_project(p.project)
+    local id = p.branch or ("pr-" .. p.pr)
+    if p.action == "delete" then return ci.delete(ctx, project, id, p.pr) end
+    local branch, created = ci.ensure(ctx, project, id, p)
+    ctx.print((created and "created " or "reused ") .. branch.name)
+    ctx.output("branch", branch.name)
+    ctx.output("created", created)
     if not p.compute or ctx.dry_run then return branch end
-    -- Every branch comes with its read-write compute ("primary"); wait until it takes connections.
-    local ep = branch:primary_endpoint()
-    local env = ep:pg_env()
-    for _, k in ipairs { "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSSLMODE" } do
-      ctx.print(k .. "=" .. env[k])
-    end
-    if p.env_file then
-      require("lakebase.recipe").write_env_file(p.env_file, env)
-      ctx.print("connection variables, password included, written to " .. p.env_file)
-    end
+    local ep = branch:primary_endpoint()  -- the branch's own read-write compute, once it takes connections
+    require("lakebase.recipe.connection_outputs").give(ctx, ep, p.database, p.env_file)
     return branch
   end,
 }
