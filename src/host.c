@@ -10,11 +10,13 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
-#include "lua-cjson.h"
 #include "host.h"
 #include "lcore.h"
 #include "loader.h"
 #include "loop.h"
+
+/* lua-cjson, linked statically (Debian's lua-cjson-dev; built by scripts/bootstrap on macOS). */
+int luaopen_cjson(lua_State *L);
 
 /* Message handler: adds a traceback to string errors; error objects pass through untouched. */
 static int msghandler(lua_State *L) {
@@ -111,7 +113,7 @@ static int pmain(lua_State *L) {
 
 /*
 ** A standard descriptor closed by the caller (`lakebase ... >&-`) would be handed to the next
-** file opened (the epoll descriptor, a socket), and output meant for stdout would go there. Each
+** file opened (the event loop's, a socket), and output meant for stdout would go there. Each
 ** closed one is held by /dev/null opened the wrong way round, so that using it fails with EBADF
 ** as it would have, and that failure is reported.
 */

@@ -37,7 +37,6 @@ lb_handle *lb_core_new_handle(lua_State *L) {
   memset(h, 0, sizeof *h);
   h->ref = LUA_NOREF;
   h->fd = -1;
-  h->timer.index = LB_TIMER_NONE;
   h->wstatus = -1;
   luaL_setmetatable(L, HANDLE_MT);
   return h;

@@ -4,18 +4,17 @@
 ** renamed over PATH so a reader sees the old or the new content, never half of it.
 ** Returns true, or nil and a message naming the path.
 */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "lfile.h"
+#include <uv.h>
 
 static int fail(lua_State *L, const char *what, const char *path, int err) {
   lua_pushnil(L);
@@ -28,7 +27,7 @@ static int fail(lua_State *L, const char *what, const char *path, int err) {
 static int create_tmp(lua_State *L, const char *path) {
   for (int attempt = 0; attempt < 100; attempt++) {
     unsigned int salt = 0;
-    if (attempt > 0 && getrandom(&salt, sizeof salt, 0) != (ssize_t)sizeof salt)
+    if (attempt > 0 && uv_random(NULL, NULL, &salt, sizeof salt, 0, NULL) != 0)
       salt = (unsigned int)rand() ^ (unsigned int)attempt;
     const char *tmp = attempt == 0 ? lua_pushfstring(L, "%s.tmp-%d", path, (int)getpid())
                                    : lua_pushfstring(L, "%s.tmp-%d-%d", path, (int)getpid(), (int)(salt >> 1));

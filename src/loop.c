@@ -1,29 +1,31 @@
 /*
-** loop.c: epoll + libcurl multi (socket-driven) + timer heap + self-pipe for signals + reaping
-** of child processes.
+** loop.c: lb_loop on libuv. Timers are uv_timers, watched descriptors uv_polls, libcurl's multi
+** handle is driven with uv_poll + uv_timer (its multi_socket interface), SIGCHLD (a uv_signal)
+** reaps children, and SIGINT/SIGTERM wake the loop through a uv_async (see on_signal for why
+** not a uv_signal). Every libuv handle of ours is an lb_waiter allocated apart from the Lua
+** userdata it serves, and freed by its close callback.
 */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/wait.h>
+#include <uv.h>
 #include "curlapi.h"
 #include "dynlib.h"
 #include "loop.h"
 #include "http.h"
 
-/* What an epoll event is about: kept in the top bits of data.u64, the descriptor below. */
-enum { TAG_SIGNAL = 1, TAG_CURL, TAG_WATCH };
-#define EV_DATA(tag, fd) (((uint64_t)(tag) << 32) | (uint32_t)(fd))
+struct lb_waiter {
+  union { uv_handle_t handle; uv_timer_t timer; uv_poll_t poll; } uv;  /* first: freed through it */
+  lb_loop *loop;
+  lb_handle *h;  /* the handle it finishes; NULL for one of libcurl's sockets */
+  int events;    /* libcurl's sockets: the UV_ events watched */
+};
 
 /*
 ** A child the loop reaps. h is the handle watching it, or NULL when nobody watches (its handle
@@ -38,15 +40,19 @@ typedef struct lb_child {
 } lb_child;
 
 struct lb_loop {
-  int epfd;
+  uv_loop_t uv;
+  uv_async_t wake;              /* woken by on_signal */
+  uv_signal_t sigchld;
+  uv_timer_t curl_timer;        /* when libcurl wants its timeout action */
+  uv_timer_t poll_timer;        /* lb_loop_poll's own timeout */
+  uv_prepare_t before_wait;     /* see on_before_wait */
+  int poll_expired;
   CURLM *multi;
-  double curl_deadline;         /* when libcurl wants its timeout action; < 0: never */
-  lb_timerheap timers;
   lb_handle *ready_head, *ready_tail;
   lb_handle **watchers;         /* indexed by descriptor */
   int nwatchers;
   int pending;
-  lb_child *children;           /* unordered: few entries, scanned on every poll */
+  lb_child *children;           /* unordered: few entries, scanned on every SIGCHLD */
   int nchildren, capchildren;
   /* HTTP: at most http_limit transfers run at once (LAKEBASE_MAX_REQUESTS); the rest wait in a
      FIFO without an easy handle, and finished transfers' easy handles are reset and reused. A
@@ -59,8 +65,16 @@ struct lb_loop {
   lb_loop_stats stats;
 };
 
-/* Signals arrive through a self-pipe so that epoll_wait wakes up. */
-static int sig_pipe[2] = {-1, -1};
+/* ---- signals ---- */
+
+/*
+** SIGINT and SIGTERM have a handler of our own rather than a uv_signal: a uv_signal is only seen
+** at the loop's next turn, and a script busy in code that never waits never comes back to it.
+** The handler sees the signal as it arrives, wakes the loop (uv_async_send is async-signal-safe)
+** and, when the loop has not read it a second later, has the running code interrupted
+** (on_stuck, see linterrupt.c); a second signal while the first is unread ends the process.
+*/
+static uv_async_t *sig_wake;
 static volatile sig_atomic_t sig_last, sig_unread;
 static volatile sig_atomic_t unread_for;  /* seconds the current signal has gone unread */
 
@@ -69,16 +83,13 @@ static void (*on_stuck)(int sig);
 static void on_signal(int sig) {
   int saved = errno;
   if (sig_unread) {
-    /* The previous signal was never picked up: the host is stuck, so give up at once. */
     signal(sig, SIG_DFL);
     raise(sig);
   }
   sig_last = sig;
   sig_unread = 1;
   unread_for = 0;
-  if (sig_pipe[1] >= 0 && write(sig_pipe[1], "s", 1) < 0) { /* pipe full: a wakeup is queued */ }
-  /* A script busy in code that never waits never returns to the loop: if the signal is still
-     unread a second from now, on_alarm has the running code interrupted where it is. */
+  if (sig_wake) uv_async_send(sig_wake);
   if (on_stuck) alarm(1);
   errno = saved;
 }
@@ -102,19 +113,11 @@ static void on_alarm(int sig) {
 
 void lb_loop_on_stuck(void (*fn)(int sig)) { on_stuck = fn; }
 
-/* SIGCHLD only wakes epoll_wait; it is not an interrupt (sig_last/sig_unread stay untouched). */
-static void on_sigchld(int sig) {
-  int saved = errno;
-  (void)sig;
-  if (sig_pipe[1] >= 0 && write(sig_pipe[1], "c", 1) < 0) { /* pipe full: a wakeup is queued */ }
-  errno = saved;
-}
+static void on_wake(uv_async_t *a) { (void)a; }  /* only ends uv_run's wait */
 
-double lb_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+double lb_now(void) { return (double)uv_hrtime() / 1e9; }
+
+/* ---- handles and waiters ---- */
 
 static void make_ready(lb_loop *loop, lb_handle *h) {
   h->state = LB_READY;
@@ -125,33 +128,221 @@ static void make_ready(lb_loop *loop, lb_handle *h) {
   loop->pending--;
 }
 
-/* libcurl: start, change or stop watching one of its sockets. */
+static lb_waiter *waiter_new(lb_loop *loop, lb_handle *h) {
+  lb_waiter *w = calloc(1, sizeof *w);
+  if (w == NULL) return NULL;
+  w->loop = loop;
+  w->h = h;
+  w->uv.handle.data = w;
+  return w;
+}
+
+static void waiter_free(uv_handle_t *handle) { free(handle); }
+
+/* Stops the waiter and lets libuv free it once closed. */
+static void waiter_close(lb_waiter *w) {
+  if (w != NULL) uv_close(&w->uv.handle, waiter_free);
+}
+
+/* Detaches h's waiter from it (closing the waiter): nothing will finish h any more. */
+static void waiter_drop(lb_handle *h) {
+  waiter_close(h->waiter);
+  h->waiter = NULL;
+}
+
+/* Whole milliseconds, rounded up, for libuv: a deadline 0.3 ms away must not become a busy spin,
+   and one beyond 30 years (math.huge) is 30 years, re-armed when it comes. */
+static uint64_t to_ms(double seconds) {
+  return !(seconds > 0) ? 0 : seconds > 1e9 ? (uint64_t)1e12 : (uint64_t)ceil(seconds * 1000.0);
+}
+
+/* Arms w's timer for the deadline of its handle; a timer firing early (libuv counts whole
+   milliseconds) is armed again by on_timer, so a timer never finishes before its time. */
+static void timer_arm(lb_waiter *w, void (*cb)(uv_timer_t *)) {
+  uv_update_time(&w->loop->uv);
+  uv_timer_start(&w->uv.timer, cb, to_ms(w->h->deadline - lb_now()), 0);
+}
+
+static void http_expired(lb_loop *loop, lb_handle *h);
+
+static void on_timer(uv_timer_t *t) {
+  lb_waiter *w = t->data;
+  lb_loop *loop = w->loop;
+  lb_handle *h = w->h;
+  if (lb_now() < h->deadline) {
+    timer_arm(w, on_timer);
+    return;
+  }
+  waiter_drop(h);
+  if (h->kind == LB_HTTP) http_expired(loop, h);
+  else make_ready(loop, h);
+}
+
+/* Starts a timer finishing h at h->deadline. Returns 0 or -1 with errno set. */
+static int timer_start(lb_loop *loop, lb_handle *h) {
+  lb_waiter *w = waiter_new(loop, h);
+  if (w == NULL) {
+    errno = ENOMEM;
+    return -1;
+  }
+  uv_timer_init(&loop->uv, &w->uv.timer);
+  h->waiter = w;
+  timer_arm(w, on_timer);
+  return 0;
+}
+
+int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds) {
+  if (!(seconds >= 0)) seconds = 0;  /* also turns NaN into 0 */
+  h->deadline = lb_now() + seconds;
+  if (timer_start(loop, h) != 0) return -1;
+  h->kind = LB_TIMER;
+  h->state = LB_PENDING;
+  loop->pending++;
+  return 0;
+}
+
+/* ---- watched descriptors ---- */
+
+static void fd_stop(lb_loop *loop, lb_handle *h) {
+  if (h->fd >= 0 && h->fd < loop->nwatchers && loop->watchers[h->fd] == h) loop->watchers[h->fd] = NULL;
+  waiter_drop(h);  /* uv_close stops the poll at once: the descriptor may be closed next */
+}
+
+static void on_fd(uv_poll_t *p, int status, int events) {
+  lb_waiter *w = p->data;
+  lb_loop *loop = w->loop;
+  lb_handle *h = w->h;
+  loop->stats.wakeups++;
+  if (status < 0) {  /* an error on the descriptor: what was asked for will not block now */
+    h->revents = (h->events & (LB_EV_READ | LB_EV_WRITE)) | LB_EV_ERROR | LB_EV_HUP;
+  } else {
+    h->revents = (events & UV_READABLE ? LB_EV_READ : 0) | (events & UV_WRITABLE ? LB_EV_WRITE : 0) |
+                 (events & UV_DISCONNECT ? LB_EV_HUP : 0);
+  }
+  fd_stop(loop, h);
+  make_ready(loop, h);
+}
+
+int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events) {
+  if (fd < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  if (fd >= loop->nwatchers) {
+    int n = loop->nwatchers ? loop->nwatchers : 64;
+    while (n <= fd) n *= 2;
+    lb_handle **a = realloc(loop->watchers, (size_t)n * sizeof *a);
+    if (a == NULL) {
+      errno = ENOMEM;
+      return -1;
+    }
+    memset(a + loop->nwatchers, 0, (size_t)(n - loop->nwatchers) * sizeof *a);
+    loop->watchers = a;
+    loop->nwatchers = n;
+  }
+  if (loop->watchers[fd] != NULL) {
+    errno = EBUSY;  /* one waiter per descriptor at a time */
+    return -1;
+  }
+  lb_waiter *w = waiter_new(loop, h);
+  if (w == NULL) {
+    errno = ENOMEM;
+    return -1;
+  }
+  /* libuv makes the descriptor non-blocking; a terminal's stdin is the shell's too, so its flags
+     are put back (readiness does not depend on them). */
+  int flags = fcntl(fd, F_GETFL);
+  int rc = uv_poll_init(&loop->uv, &w->uv.poll, fd);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags);
+  if (rc != 0) {
+    free(w);
+    errno = -rc;
+    return -1;
+  }
+  rc = uv_poll_start(&w->uv.poll, (events & LB_EV_READ ? UV_READABLE | UV_DISCONNECT : 0) |
+                                  (events & LB_EV_WRITE ? UV_WRITABLE : 0), on_fd);
+  if (rc != 0) {
+    waiter_close(w);
+    errno = -rc;
+    return -1;
+  }
+  loop->watchers[fd] = h;
+  h->waiter = w;
+  h->kind = LB_FDWATCH;
+  h->fd = fd;
+  h->events = events;
+  h->revents = 0;
+  h->state = LB_PENDING;
+  loop->pending++;
+  return 0;
+}
+
+void lb_loop_fd_closing(lb_loop *loop, int fd) {
+  if (fd < 0 || fd >= loop->nwatchers || loop->watchers[fd] == NULL) return;
+  lb_handle *h = loop->watchers[fd];
+  h->revents = LB_EV_HUP | LB_EV_ERROR;
+  fd_stop(loop, h);
+  make_ready(loop, h);
+}
+
+/* ---- HTTP: libcurl's multi_socket interface on uv_poll and uv_timer ---- */
+
+/* Finished transfers move to the ready queue (no Lua here: the scheduler resumes them later). */
+static void curl_collect(lb_loop *loop);
+
+static void curl_act(lb_loop *loop, curl_socket_t s, int flags) {
+  int running;
+  lb_curl.multi_socket_action(loop->multi, s, flags, &running);
+  curl_collect(loop);
+}
+
+static void on_curl_poll(uv_poll_t *p, int status, int events) {
+  lb_waiter *w = p->data;
+  w->loop->stats.wakeups++;
+  int flags = status < 0 ? CURL_CSELECT_ERR
+            : (events & UV_READABLE ? CURL_CSELECT_IN : 0) | (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0);
+  uv_os_fd_t fd;
+  uv_fileno((uv_handle_t *)p, &fd);
+  curl_act(w->loop, (curl_socket_t)fd, flags);
+  /* libuv stops a poll that saw an error; libcurl, still holding the socket, expects to hear of
+     it again. (w is freed only by a close callback, which runs later in this loop turn.) */
+  if (!uv_is_closing(&w->uv.handle) && !uv_is_active(&w->uv.handle)) uv_poll_start(p, w->events, on_curl_poll);
+}
+
+/* libcurl: start, change or stop watching one of its sockets (sockp: its waiter, once made). */
 static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *ud, void *sockp) {
   lb_loop *loop = ud;
+  lb_waiter *w = sockp;
   (void)easy;
   if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, s, NULL);
+    waiter_close(w);
     lb_curl.multi_assign(loop->multi, s, NULL);
     return 0;
   }
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof ev);
-  ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-  ev.data.u64 = EV_DATA(TAG_CURL, s);
-  int op = sockp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(loop->epfd, op, s, &ev) != 0) {
-    if (errno == ENOENT) epoll_ctl(loop->epfd, EPOLL_CTL_ADD, s, &ev);
-    else if (errno == EEXIST) epoll_ctl(loop->epfd, EPOLL_CTL_MOD, s, &ev);
+  if (w == NULL) {
+    if ((w = waiter_new(loop, NULL)) == NULL) return -1;
+    if (uv_poll_init_socket(&loop->uv, &w->uv.poll, s) != 0) {
+      free(w);
+      return -1;
+    }
+    lb_curl.multi_assign(loop->multi, s, w);
   }
-  lb_curl.multi_assign(loop->multi, s, (void *)1);  /* marks "known" for the next call */
+  w->events = (what & CURL_POLL_IN ? UV_READABLE : 0) | (what & CURL_POLL_OUT ? UV_WRITABLE : 0);
+  uv_poll_start(&w->uv.poll, w->events, on_curl_poll);
   return 0;
+}
+
+static void on_curl_timeout(uv_timer_t *t) {
+  lb_loop *loop = t->data;
+  curl_act(loop, CURL_SOCKET_TIMEOUT, 0);
 }
 
 /* libcurl: when to call curl_multi_socket_action with CURL_SOCKET_TIMEOUT. */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud) {
   lb_loop *loop = ud;
   (void)multi;
-  loop->curl_deadline = timeout_ms < 0 ? -1.0 : lb_now() + (double)timeout_ms / 1000.0;
+  if (timeout_ms < 0) uv_timer_stop(&loop->curl_timer);
+  else uv_timer_start(&loop->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
   return 0;
 }
 
@@ -203,112 +394,6 @@ int lb_loop_http_init(lb_loop *loop, const char **err) {
   return 0;
 }
 
-lb_loop *lb_loop_new(const char **err) {
-  lb_loop *loop = calloc(1, sizeof *loop);
-  if (loop == NULL) {
-    *err = "out of memory";
-    return NULL;
-  }
-  loop->curl_deadline = -1.0;
-  lb_timerheap_init(&loop->timers);
-  loop->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (loop->epfd < 0) {
-    *err = strerror(errno);
-    free(loop);
-    return NULL;
-  }
-  if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) == 0) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
-    sa.sa_handler = on_sigchld;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-  }
-  if (sig_pipe[0] >= 0) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLIN;
-    ev.data.u64 = EV_DATA(TAG_SIGNAL, sig_pipe[0]);
-    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, sig_pipe[0], &ev);
-  }
-  return loop;
-}
-
-void lb_loop_free(lb_loop *loop) {
-  if (loop == NULL) return;
-  /* Reap what has exited; children still running are left to init once we exit. */
-  for (int i = 0; i < loop->nchildren; i++)
-    if (!loop->children[i].reaped) waitpid(loop->children[i].pid, NULL, WNOHANG);
-  free(loop->children);
-  for (int i = 0; i < loop->nidle; i++) lb_curl.easy_cleanup(loop->idle[i]);
-  free(loop->idle);
-  if (loop->multi != NULL) {
-    lb_curl.multi_cleanup(loop->multi);
-    lb_curl.global_cleanup();
-  }
-  lb_timerheap_free(&loop->timers);
-  free(loop->watchers);
-  close(loop->epfd);
-  free(loop);
-}
-
-int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds) {
-  if (!(seconds >= 0)) seconds = 0;  /* also turns NaN into 0 */
-  h->timer.deadline = lb_now() + seconds;
-  if (lb_timerheap_push(&loop->timers, &h->timer) != 0) {
-    errno = ENOMEM;
-    return -1;
-  }
-  h->kind = LB_TIMER;
-  h->state = LB_PENDING;
-  loop->pending++;
-  return 0;
-}
-
-int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events) {
-  if (fd < 0) {
-    errno = EBADF;
-    return -1;
-  }
-  if (fd >= loop->nwatchers) {
-    int n = loop->nwatchers ? loop->nwatchers : 64;
-    while (n <= fd) n *= 2;
-    lb_handle **w = realloc(loop->watchers, (size_t)n * sizeof *w);
-    if (w == NULL) {
-      errno = ENOMEM;
-      return -1;
-    }
-    memset(w + loop->nwatchers, 0, (size_t)(n - loop->nwatchers) * sizeof *w);
-    loop->watchers = w;
-    loop->nwatchers = n;
-  }
-  if (loop->watchers[fd] != NULL) {
-    errno = EBUSY;  /* one waiter per descriptor at a time */
-    return -1;
-  }
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof ev);
-  ev.events = (events & LB_EV_READ ? EPOLLIN | EPOLLRDHUP : 0) | (events & LB_EV_WRITE ? EPOLLOUT : 0);
-  ev.data.u64 = EV_DATA(TAG_WATCH, fd);
-  if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return -1;
-  loop->watchers[fd] = h;
-  h->kind = LB_FDWATCH;
-  h->fd = fd;
-  h->events = events;
-  h->revents = 0;
-  h->state = LB_PENDING;
-  loop->pending++;
-  return 0;
-}
-
 /* A request that could not start finishes now, with the reason libcurl (or the queue) gave. */
 static void http_fail(lb_loop *loop, lb_handle *h, int code) {
   lb_http_finish(h->http, code);
@@ -345,7 +430,7 @@ static int http_launch(lb_loop *loop, lb_handle *h, double waited) {
   return rc;
 }
 
-/* Takes h out of the queue, and its timeout out of the timer heap. */
+/* Takes h out of the queue, and its timeout timer with it. */
 static void http_unqueue(lb_loop *loop, lb_handle *h) {
   lb_handle **p = &loop->queue_head, *prev = NULL;
   while (*p && *p != h) { prev = *p; p = &(*p)->next_queued; }
@@ -354,7 +439,7 @@ static void http_unqueue(lb_loop *loop, lb_handle *h) {
     if (loop->queue_tail == h) loop->queue_tail = prev;
   }
   h->next_queued = NULL;
-  if (lb_http_timeout_ms(h->http) > 0) lb_timerheap_remove(&loop->timers, &h->timer);
+  waiter_drop(h);
 }
 
 /* Starts queued requests while slots are free. */
@@ -367,18 +452,22 @@ static void http_pump(lb_loop *loop) {
   }
 }
 
+/* A queued request's timeout came before a slot did. */
+static void http_expired(lb_loop *loop, lb_handle *h) {
+  http_unqueue(loop, h);
+  lb_http_expire(h->http);
+  http_fail(loop, h, CURLE_OPERATION_TIMEDOUT);
+}
+
 int lb_loop_http_start(lb_loop *loop, lb_handle *h) {
   int queued = loop->http_active >= loop->http_limit || loop->queue_head != NULL;
   if (queued) {
-    /* A queued request with a timeout expires on time, through the timer heap, even while
-       every slot stays busy. */
+    /* A queued request with a timeout expires on time, by its own timer, even while every slot
+       stays busy. */
     h->queued_at = lb_now();
     long timeout_ms = lb_http_timeout_ms(h->http);
-    h->timer.deadline = h->queued_at + (double)timeout_ms / 1000.0;
-    if (timeout_ms > 0 && lb_timerheap_push(&loop->timers, &h->timer) != 0) {
-      errno = ENOMEM;
-      return -1;
-    }
+    h->deadline = h->queued_at + (double)timeout_ms / 1000.0;
+    if (timeout_ms > 0 && timer_start(loop, h) != 0) return -1;
   }
   h->kind = LB_HTTP;
   h->state = LB_PENDING;
@@ -407,6 +496,27 @@ static void http_cancel(lb_loop *loop, lb_handle *h) {
   http_release(loop, h);
   http_pump(loop);
 }
+
+static void curl_collect(lb_loop *loop) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = lb_curl.multi_info_read(loop->multi, &left)) != NULL) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL *easy = msg->easy_handle;
+    int code = (int)msg->data.result;  /* read before removing: msg is freed by removal */
+    lb_handle *h = NULL;
+    lb_curl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
+    lb_curl.multi_remove_handle(loop->multi, easy);
+    if (h == NULL) continue;
+    lb_http_finish(h->http, code);  /* reads the transfer's figures before its handle is reset */
+    http_release(loop, h);
+    loop->stats.http_done++;
+    make_ready(loop, h);
+  }
+  http_pump(loop);
+}
+
+/* ---- child processes ---- */
 
 static lb_child *child_find(const lb_loop *loop, pid_t pid) {
   for (int i = 0; i < loop->nchildren; i++)
@@ -501,19 +611,90 @@ static void reap(lb_loop *loop) {
   }
 }
 
-static void fd_stop(lb_loop *loop, lb_handle *h) {
-  if (h->fd >= 0 && h->fd < loop->nwatchers && loop->watchers[h->fd] == h) {
-    loop->watchers[h->fd] = NULL;
-    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, h->fd, NULL);
-  }
+static void on_sigchld(uv_signal_t *s, int sig) {
+  (void)sig;
+  reap(s->data);
 }
 
-void lb_loop_fd_closing(lb_loop *loop, int fd) {
-  if (fd < 0 || fd >= loop->nwatchers || loop->watchers[fd] == NULL) return;
-  lb_handle *h = loop->watchers[fd];
-  h->revents = LB_EV_HUP | LB_EV_ERROR;
-  fd_stop(loop, h);
-  make_ready(loop, h);
+/* ---- the loop ---- */
+
+static void on_poll_timeout(uv_timer_t *t) { ((lb_loop *)t->data)->poll_expired = 1; }
+
+/* Runs just before libuv waits for I/O. A turn of the loop runs due timers first, then waits:
+   when those finished a handle, it must not wait (only for I/O that may never come). */
+static void on_before_wait(uv_prepare_t *p) {
+  lb_loop *loop = p->data;
+  if (loop->ready_head || loop->poll_expired || sig_unread) uv_stop(&loop->uv);
+}
+
+
+lb_loop *lb_loop_new(const char **err) {
+  lb_loop *loop = calloc(1, sizeof *loop);
+  if (loop == NULL) {
+    *err = "out of memory";
+    return NULL;
+  }
+  int rc = uv_loop_init(&loop->uv);
+  if (rc != 0) {
+    *err = uv_strerror(rc);
+    free(loop);
+    return NULL;
+  }
+  uv_async_init(&loop->uv, &loop->wake, on_wake);
+  uv_signal_init(&loop->uv, &loop->sigchld);
+  loop->sigchld.data = loop;
+  uv_signal_start(&loop->sigchld, on_sigchld, SIGCHLD);
+  uv_timer_init(&loop->uv, &loop->curl_timer);
+  loop->curl_timer.data = loop;
+  uv_timer_init(&loop->uv, &loop->poll_timer);
+  loop->poll_timer.data = loop;
+  uv_prepare_init(&loop->uv, &loop->before_wait);
+  loop->before_wait.data = loop;
+  uv_prepare_start(&loop->before_wait, on_before_wait);
+  uv_unref((uv_handle_t *)&loop->before_wait);
+  if (sig_wake == NULL) {
+    sig_wake = &loop->wake;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+  }
+  return loop;
+}
+
+/* What is still open at exit (libcurl's sockets, the loop's own handles) is closed here. */
+static void close_handle(uv_handle_t *handle, void *arg) {
+  lb_loop *loop = arg;
+  int own = handle == (uv_handle_t *)&loop->wake || handle == (uv_handle_t *)&loop->sigchld ||
+            handle == (uv_handle_t *)&loop->curl_timer || handle == (uv_handle_t *)&loop->poll_timer ||
+            handle == (uv_handle_t *)&loop->before_wait;
+  if (!uv_is_closing(handle)) uv_close(handle, own ? NULL : waiter_free);
+}
+
+void lb_loop_free(lb_loop *loop) {
+  if (loop == NULL) return;
+  /* Reap what has exited; children still running are left to init once we exit. */
+  for (int i = 0; i < loop->nchildren; i++)
+    if (!loop->children[i].reaped) waitpid(loop->children[i].pid, NULL, WNOHANG);
+  free(loop->children);
+  for (int i = 0; i < loop->nidle; i++) lb_curl.easy_cleanup(loop->idle[i]);
+  free(loop->idle);
+  if (loop->multi != NULL) {
+    lb_curl.multi_cleanup(loop->multi);
+    lb_curl.global_cleanup();
+  }
+  if (sig_wake == &loop->wake) sig_wake = NULL;
+  uv_walk(&loop->uv, close_handle, loop);
+  uv_run(&loop->uv, UV_RUN_DEFAULT);  /* runs the close callbacks */
+  uv_loop_close(&loop->uv);
+  free(loop->watchers);
+  free(loop);
 }
 
 void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
@@ -529,7 +710,7 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
   }
   if (h->state != LB_PENDING) return;
   switch (h->kind) {
-    case LB_TIMER: lb_timerheap_remove(&loop->timers, &h->timer); break;
+    case LB_TIMER: waiter_drop(h); break;
     case LB_FDWATCH: fd_stop(loop, h); break;
     case LB_HTTP: http_cancel(loop, h); break;
     case LB_PROCESS: {
@@ -542,93 +723,26 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
   loop->pending--;
 }
 
-static void curl_collect(lb_loop *loop) {
-  CURLMsg *msg;
-  int left;
-  if (loop->multi == NULL) return;  /* no HTTP request yet: libcurl is not even loaded */
-  while ((msg = lb_curl.multi_info_read(loop->multi, &left)) != NULL) {
-    if (msg->msg != CURLMSG_DONE) continue;
-    CURL *easy = msg->easy_handle;
-    int code = (int)msg->data.result;  /* read before removing: msg is freed by removal */
-    lb_handle *h = NULL;
-    lb_curl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
-    lb_curl.multi_remove_handle(loop->multi, easy);
-    if (h == NULL) continue;
-    lb_http_finish(h->http, code);  /* reads the transfer's figures before its handle is reset */
-    http_release(loop, h);
-    loop->stats.http_done++;
-    make_ready(loop, h);
-  }
-  http_pump(loop);
-}
-
-static void curl_act(lb_loop *loop, curl_socket_t s, int flags) {
-  int running;
-  lb_curl.multi_socket_action(loop->multi, s, flags, &running);
-}
-
 int lb_loop_poll(lb_loop *loop, double timeout) {
   loop->stats.polls++;
   reap(loop);  /* a child may have exited before its handle was registered */
-  double now = lb_now();
   if (loop->ready_head) timeout = 0;
-  lb_timer *t = lb_timerheap_peek(&loop->timers);
-  if (t) {
-    double d = t->deadline > now ? t->deadline - now : 0;
-    if (timeout < 0 || d < timeout) timeout = d;
-  }
-  if (loop->curl_deadline >= 0) {
-    double d = loop->curl_deadline > now ? loop->curl_deadline - now : 0;
-    if (timeout < 0 || d < timeout) timeout = d;
-  }
   if (timeout < 0 && loop->pending == 0) {
     if (!sig_unread) return 1;
     timeout = 0;
   }
-
-  /* Round up so that a deadline 0.3 ms away does not turn into a busy spin. */
-  int ms = timeout < 0 ? -1 : timeout <= 0 ? 0 : (int)ceil(timeout * 1000.0);
-  struct epoll_event evs[256];
-  int n = epoll_wait(loop->epfd, evs, 256, ms);
-  if (n < 0) n = 0;  /* EINTR: a signal; the self-pipe tells which */
-  if (n > 0) loop->stats.wakeups++;
-  for (int i = 0; i < n; i++) {
-    int tag = (int)(evs[i].data.u64 >> 32);
-    int fd = (int)(uint32_t)evs[i].data.u64;
-    uint32_t e = evs[i].events;
-    if (tag == TAG_SIGNAL) {
-      char buf[64];
-      while (read(fd, buf, sizeof buf) > 0) {}
-    } else if (tag == TAG_CURL) {
-      int flags = (e & EPOLLIN ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-                  (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-      curl_act(loop, fd, flags);
-    } else if (tag == TAG_WATCH && fd < loop->nwatchers && loop->watchers[fd]) {
-      lb_handle *h = loop->watchers[fd];
-      h->revents = (e & EPOLLIN ? LB_EV_READ : 0) | (e & EPOLLOUT ? LB_EV_WRITE : 0) |
-                   (e & EPOLLERR ? LB_EV_ERROR : 0) | (e & (EPOLLHUP | EPOLLRDHUP) ? LB_EV_HUP : 0);
-      fd_stop(loop, h);
-      make_ready(loop, h);
-    }
+  if (timeout == 0) {
+    uv_run(&loop->uv, UV_RUN_NOWAIT);
+    return 0;
   }
-  now = lb_now();
-  if (loop->curl_deadline >= 0 && now >= loop->curl_deadline) {
-    loop->curl_deadline = -1.0;
-    curl_act(loop, CURL_SOCKET_TIMEOUT, 0);
+  loop->poll_expired = 0;
+  if (timeout > 0) {
+    uv_update_time(&loop->uv);
+    uv_timer_start(&loop->poll_timer, on_poll_timeout, to_ms(timeout), 0);
   }
-  curl_collect(loop);
-  reap(loop);
-  while ((t = lb_timerheap_peek(&loop->timers)) != NULL && t->deadline <= now) {
-    lb_timerheap_remove(&loop->timers, t);
-    lb_handle *h = (lb_handle *)((char *)t - offsetof(lb_handle, timer));
-    if (h->kind == LB_HTTP) {  /* a queued request's timeout */
-      http_unqueue(loop, h);
-      lb_http_expire(h->http);
-      http_fail(loop, h, CURLE_OPERATION_TIMEDOUT);
-    } else {
-      make_ready(loop, h);
-    }
-  }
+  /* The async handle is always active, so UV_RUN_ONCE waits for something to happen. */
+  while (loop->ready_head == NULL && !loop->poll_expired && !sig_unread) uv_run(&loop->uv, UV_RUN_ONCE);
+  uv_timer_stop(&loop->poll_timer);
   return 0;
 }
 
@@ -652,5 +766,3 @@ int lb_loop_take_signal(lb_loop *loop) {
 }
 
 const lb_loop_stats *lb_loop_stats_get(const lb_loop *loop) { return &loop->stats; }
-
-void *lb_loop_multi(lb_loop *loop) { return loop->multi; }

@@ -1,19 +1,19 @@
 /*
 ** loop.h: the event loop. One per process, owned by the host, created before the Lua state and
-** freed after it. It waits on epoll for libcurl's sockets, watched file descriptors and a
-** self-pipe fed by signal handlers (SIGCHLD too), keeps a timer heap, and reaps the children it
-** is told about. Work items are lb_handles: starting one never blocks, and a handle that
-** finishes is moved to a ready queue that the Lua scheduler drains after lb_loop_poll returns.
-** No Lua code ever runs inside this file.
+** freed after it. It runs on libuv: timers are uv_timers, watched descriptors and libcurl's
+** sockets uv_polls, SIGINT/SIGTERM wake it through a uv_async and SIGCHLD through a uv_signal,
+** after which it reaps the children it is told about. Work items are lb_handles: starting one
+** never blocks, and a handle that finishes is moved to a ready queue that the Lua scheduler
+** drains after lb_loop_poll returns. No Lua code ever runs inside this file.
 */
 #ifndef LB_LOOP_H
 #define LB_LOOP_H
 
 #include <sys/types.h>
-#include "timerheap.h"
 
 typedef struct lb_loop lb_loop;
 typedef struct lb_http lb_http;
+typedef struct lb_waiter lb_waiter;
 
 enum lb_handle_kind { LB_TIMER = 1, LB_FDWATCH, LB_HTTP, LB_PROCESS };
 enum lb_handle_state { LB_IDLE = 0, LB_PENDING, LB_READY, LB_DONE, LB_CANCELLED };
@@ -26,7 +26,10 @@ typedef struct lb_handle {
   int state;
   int ref;                      /* the Lua layer's anchor while pending or ready */
   struct lb_handle *next_ready; /* ready-queue link */
-  lb_timer timer;               /* LB_TIMER */
+  /* The libuv handle waiting for this one (a timer, or a poll for LB_FDWATCH), allocated apart:
+     libuv may touch it after uv_close until its close callback, when this one may be gone. */
+  lb_waiter *waiter;
+  double deadline;              /* LB_TIMER; LB_HTTP waiting in the queue with a timeout */
   int fd, events, revents;      /* LB_FDWATCH */
   lb_http *http;                /* LB_HTTP */
   struct lb_handle *next_queued; /* LB_HTTP: waiting for a transfer slot */

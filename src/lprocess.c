@@ -5,7 +5,6 @@
 ** objects. An exec failure comes back through a CLOEXEC pipe, so spawn raises "cannot run
 ** 'prog': ..." rather than leaving a child that exits 127.
 */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,13 +12,13 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "lcore.h"
 #include "lprocess.h"
 #include "lsocket.h"
+#include "platform.h"
 
 #define PROCESS_MT "lakebase.Process"
 
@@ -32,7 +31,7 @@ typedef struct spawn_spec {
   const char *cwd;
   int mode[3];
   int new_group;
-  int pdeathsig;      /* sent to the child when the host dies (Linux); 0: none */
+  int pdeathsig;      /* sent to the child when the host dies; 0: none */
   const char *user;   /* run as this user (needs root): PostgreSQL refuses to run as root */
   uid_t uid;
   gid_t gid;
@@ -246,14 +245,14 @@ static int open_fds(lb_process *p, const spawn_spec *sp) {
       return errno;
     if (sp->mode[i] != MODE_PIPE) continue;
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return errno;
+    if (lb_pipe_cloexec(fds) != 0) return errno;
     int mine = i == 0 ? 1 : 0;  /* the host writes the child's stdin and reads the rest */
     p->parent[i] = fds[mine];
     p->child[i] = fds[1 - mine];
     /* Non-blocking on the host's end only: the child expects ordinary blocking streams. */
     if (fcntl(p->parent[i], F_SETFL, O_NONBLOCK) != 0) return errno;
   }
-  return pipe2(p->report, O_CLOEXEC) != 0 ? errno : 0;
+  return lb_pipe_cloexec(p->report) != 0 ? errno : 0;
 }
 
 static void child_fail(int fd, int stage) {
@@ -267,16 +266,13 @@ static void run_child(const lb_process *p, const spawn_spec *sp) {
   static const int reset[] = {SIGINT, SIGTERM, SIGPIPE, SIGCHLD};
   for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++) signal(reset[i], SIG_DFL);
   if (sp->new_group) setpgid(0, 0);
-  /* Before PR_SET_PDEATHSIG: changing credentials clears it. */
+  /* Before the parent-death signal: changing credentials clears it (Linux). */
   if (sp->user && (setgroups(1, &sp->gid) != 0 || setgid(sp->gid) != 0 || setuid(sp->uid) != 0))
     child_fail(p->report[1], STAGE_USER);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);  /* after the reset, so no host handler runs here */
-  if (sp->pdeathsig) {
-    prctl(PR_SET_PDEATHSIG, sp->pdeathsig);
-    if (getppid() != sp->parent) raise(sp->pdeathsig);  /* the host died before prctl */
-  }
+  if (sp->pdeathsig) lb_child_parent_death_signal(sp->pdeathsig, sp->parent);
   if (sp->cwd && chdir(sp->cwd) != 0) child_fail(p->report[1], STAGE_CHDIR);
   int src[3];
   for (int i = 0; i < 3; i++) {
@@ -289,9 +285,8 @@ static void run_child(const lb_process *p, const spawn_spec *sp) {
     if (src[i] >= 0 && dup2(src[i], i) < 0) child_fail(p->report[1], STAGE_STREAMS);
   if (sp->mode[2] == MODE_STDOUT && dup2(1, 2) < 0) child_fail(p->report[1], STAGE_STREAMS);
   /* Descriptors opened without O_CLOEXEC (Lua's io.open) must not leak; best effort. */
-  close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (sp->envp) execvpe(sp->argv[0], (char *const *)sp->argv, (char *const *)sp->envp);
-  else execvp(sp->argv[0], (char *const *)sp->argv);
+  lb_child_cloexec_from(3);
+  lb_child_exec(sp->argv[0], (char *const *)sp->argv, (char *const *)sp->envp);
   child_fail(p->report[1], STAGE_EXEC);
 }
 

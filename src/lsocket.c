@@ -2,7 +2,6 @@
 ** lsocket.c: TCP listen/accept/connect/recv/send on non-blocking descriptors, and connections to
 ** Unix sockets. recv and send use read/write so the same object also serves a child process's pipes.
 */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lsocket.h"
+#include "platform.h"
 
 #define SOCKET_MT "lakebase.Socket"
 
@@ -91,7 +91,7 @@ static int s_listen(lua_State *L) {
   socklen_t len;
   resolve(L, host, port, &sa, &len);
   lb_socket *s = new_socket(L);
-  s->fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  s->fd = lb_socket_nonblocking(sa.ss_family);
   if (s->fd < 0) return fail(L, errno);
   int one = 1;
   setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -113,7 +113,7 @@ static int s_connect(lua_State *L) {
   socklen_t len;
   resolve(L, host, port, &sa, &len);
   lb_socket *s = new_socket(L);
-  s->fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  s->fd = lb_socket_nonblocking(sa.ss_family);
   if (s->fd < 0) return fail(L, errno);
   int one = 1;
   setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -136,7 +136,7 @@ static int s_connect_unix(lua_State *L) {
   sa.sun_family = AF_UNIX;
   memcpy(sa.sun_path, path, len);
   lb_socket *s = new_socket(L);
-  s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  s->fd = lb_socket_nonblocking(AF_UNIX);
   if (s->fd < 0) return fail(L, errno);
   if (connect(s->fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
     int e = errno;
@@ -175,7 +175,7 @@ static int s_accept(lua_State *L) {
   struct sockaddr_storage sa;
   socklen_t len = sizeof sa;
   lb_socket *s = new_socket(L);
-  s->fd = accept4(ls->fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  s->fd = lb_accept_nonblocking(ls->fd, (struct sockaddr *)&sa, &len);
   if (s->fd < 0) return fail(L, errno);
   int one = 1;
   setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

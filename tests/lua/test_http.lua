@@ -49,6 +49,22 @@ T.test("50 concurrent requests answered after 500 ms each take about 500 ms in a
   T.between(elapsed, 0.5, 2.0, "elapsed seconds for 50 concurrent 500 ms requests")
 end)
 
+-- libcurl fails a malformed URL from its timer, with no socket ever opened; libuv runs due timers
+-- at the start of a turn and then waits for I/O, so the finished request sat unseen until
+-- something else woke the loop (a signal, another transfer).
+T.test("a request libcurl fails before opening any socket finishes at once", function()
+  -- In a process of its own, where nothing else could wake the loop.
+  local code = [[local core, sched = require "lakebase.core", require "lakebase.runtime.sched"
+    local h = core.http { url = "http://[::1/" }
+    sched.wait(h)
+    print(select(2, h:result()))]]
+  local t0 = lb.now()
+  local r = lb.exec { EXE, "-e", code, timeout = 10 }
+  T.eq(r.code, 0, "exit code (" .. r.stderr .. ")")
+  T.ok(r.stdout:find("URL", 1, true), "the reason names the URL: " .. r.stdout)
+  T.between(lb.now() - t0, 0, 3, "seconds")
+end)
+
 T.test("methods, headers and bodies make the round trip", function()
   for _, method in ipairs { "POST", "PUT", "PATCH", "DELETE" } do
     local status, headers, body = lb.http.request { method = method, url = base .. "/echo",

@@ -24,6 +24,14 @@ T.test("sleeps wake in deadline order", function()
   T.eq(table.concat(order, ","), "0.01,0.02,0.03,0.04,0.05", "wake order")
 end)
 
+T.test("a sleep never ends before its time, however short or odd", function()
+  for _, s in ipairs { 0.0003, 0.0015, 0.0101, 0.05 } do
+    local t0 = lb.now()
+    lb.sleep(s)
+    T.ok(lb.now() - t0 >= s, "slept at least " .. s .. " s, got " .. (lb.now() - t0))
+  end
+end)
+
 T.test("spawn/join returns every result", function()
   local t = lb.spawn(function(a, b) lb.sleep(0.01) return a + b, "x", nil, 4 end, 2, 3)
   local a, b, c, d = t:join()
