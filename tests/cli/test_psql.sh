@@ -116,13 +116,14 @@ sleep 4  # --suspend-after 2: the compute scales to zero
 state=$("$LB" postgres get-endpoint $EP -o json | "$LB" -e 'print(lakebase.json.decode(io.read("a")).status.current_state)')
 run psql $EP -- -At -c "SELECT 'awake'"
 check "an idle compute ($state) is woken by the connection" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -qx awake $tmp/out && grep -q 'idle, waking up' $tmp/err"
-"$LB" psql $EP -- -c "SELECT pg_sleep(30)" >"$tmp/out" 2>"$tmp/err" &
+marker="sigterm_test_$$"  # its own: other tests running at the same time sleep in psql too
+"$LB" psql $EP -- -c "SELECT pg_sleep(30) AS $marker" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 sleep 1.5
 kill -TERM $pid
 start=$(date +%s)
 wait $pid; echo $? >"$tmp/rc"
 check "SIGTERM is passed to psql, which ends; lakebase ends with it" bash -c "[ \$(( \$(date +%s) - $start )) -lt 10 ] && [ \$(cat $tmp/rc) != 0 ]"
-check "no psql is left running" bash -c "! pgrep -f 'pg_sleep\\(30\\)' >/dev/null"
+check "no psql is left running" bash -c "! pgrep -f '[s]${marker#s}' >/dev/null"  # [s]: not this check's own command line
 
 finish
