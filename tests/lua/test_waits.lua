@@ -199,9 +199,13 @@ T.test("a lone wait with nothing learned costs what the fixed schedule did", fun
   T.between(per_op, 3, 7, "requests")
 end)
 
--- `lakebase -e CODE` with the emulator as host and the cache at `file`; returns the result.
+-- `lakebase -e CODE BRANCH_ID` with the emulator as host and the cache at `file`; returns the
+-- result. Each run gets its own branch ID from this counter (IDs from the child's time and
+-- math.random collided under ASan: two runs in one second drew the same number).
+local runs = 0
 local function child_run(emu, file, code)
-  return lb.exec { EXE, "-e", code, timeout = 60, env = { HOME = dir, PATH = os.getenv("PATH"),
+  runs = runs + 1
+  return lb.exec { EXE, "-e", code, "w" .. runs, timeout = 60, env = { HOME = dir, PATH = os.getenv("PATH"),
     DATABRICKS_HOST = emu.url, DATABRICKS_TOKEN = emu.token, LAKEBASE_WAIT_CACHE = file } }
 end
 
@@ -209,7 +213,7 @@ local ONE_WAIT = [[
 local c = lakebase.default_client()
 local p = c:get_project("shared")
 local before = c.stats.requests
-p:create_branch(arg[1] or ("w" .. os.time() .. math.random(1e6)), { no_expiry = true }):wait()
+p:create_branch(arg[1], { no_expiry = true }):wait()
 print("requests", c.stats.requests - before)
 ]]
 
