@@ -245,7 +245,19 @@ local CLI_SHAPED = {
 }
 
 --- Entry point from the host: argv[0] is the program, argv[1..] the arguments.
+-- math.random's own seed is the time and an address: two runs started in the same second without
+-- address randomisation (sanitizer builds, some containers) draw the same numbers, and scripts
+-- name branches with them. The kernel's randomness seeds it instead.
+local function seed_math_random()
+  local f = io.open("/dev/urandom", "rb")
+  if not f then return end
+  local bytes = f:read(16)
+  f:close()
+  if bytes and #bytes == 16 then math.randomseed(string.unpack("<i8i8", bytes)) end
+end
+
 function M.main(argv)
+  seed_math_random()
   local globals = require "lakebase.cli.globals"
   local g = globals.new_state()
   local i, code, seen_run = 1, nil, false
