@@ -2,8 +2,6 @@
 -- CLI's `databricks current-user me` prints it. Lakebase connection recipes pair it with
 -- generate-database-credential: PGUSER=$(databricks current-user me -o json | jq -r .userName).
 local globals = require "lakebase.cli.globals"
-local json = require "lakebase.base.json"
-local errors = require "lakebase.base.errors"
 
 local M = {}
 
@@ -33,18 +31,8 @@ function M.run(argv, i, get_client, g)
   end
   local format, why = globals.output(g, { "text", "json", "yaml" })
   if not format then io.stderr:write("lakebase current-user: ", why, "\n") return 2 end
-  local ok, me = pcall(function() return get_client():request("GET", "/api/2.0/preview/scim/v2/Me") end)
-  if not ok then
-    if errors.is(me, "cancelled") or errors.is(me, "exit") then error(me, 0) end
-    io.stderr:write("Error: ", errors.message(me), "\n")
-    return 1
-  end
-  if format == "yaml" then
-    io.stdout:write(require("lakebase.base.yaml").encode(me))
-  else
-    io.stdout:write(format == "json" and json.encode(me) or json.pretty(me), "\n")
-  end
-  return 0
+  -- The same request, printing and errors as `lakebase api GET /api/2.0/preview/scim/v2/Me`.
+  return require("lakebase.cli.postgres").api({ "GET", "/api/2.0/preview/scim/v2/Me" }, 1, get_client, g)
 end
 
 return M
