@@ -53,6 +53,21 @@ void lb_core_unanchor(lua_State *L, lb_handle *h) {
   h->ref = LUA_NOREF;
 }
 
+void lb_core_class(lua_State *L, lb_loop *loop, const char *name, const luaL_Reg *meta,
+                   const luaL_Reg *methods, const luaL_Reg *funcs) {
+  luaL_newmetatable(L, name);
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, meta, 1);
+  lua_newtable(L);
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, methods, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  if (funcs == NULL) return;
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, funcs, 1);
+}
+
 /* core.now() -> seconds on the monotonic clock */
 static int c_now(lua_State *L) {
   lua_pushnumber(L, lb_now());
@@ -302,22 +317,9 @@ static const luaL_Reg core_funcs[] = {
 
 int lb_open_core(lua_State *L) {
   lb_loop *loop = (lb_loop *)lua_touserdata(L, lua_upvalueindex(1));
-  luaL_newmetatable(L, HANDLE_MT);
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, h_gc, 1);
-  lua_setfield(L, -2, "__gc");
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, h_tostring, 1);
-  lua_setfield(L, -2, "__tostring");
+  static const luaL_Reg meta[] = {{"__gc", h_gc}, {"__tostring", h_tostring}, {NULL, NULL}};
   lua_newtable(L);
-  lua_pushlightuserdata(L, loop);
-  luaL_setfuncs(L, handle_methods, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-
-  lua_newtable(L);
-  lua_pushlightuserdata(L, loop);
-  luaL_setfuncs(L, core_funcs, 1);
+  lb_core_class(L, loop, HANDLE_MT, meta, handle_methods, core_funcs);
   lb_socket_register(L, loop);  /* adds listen/connect to the table on top */
   lb_process_register(L, loop);  /* adds spawn and signal */
   lb_file_register(L);           /* adds write_private and file_mode */

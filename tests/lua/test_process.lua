@@ -253,10 +253,17 @@ T.test("pdeathsig: the child is signalled when lakebase itself dies", function()
   local pid = read_pidfile(pidfile)
   os.remove(pidfile)
   T.ok(not dead(pid), "the grandchild runs")
+  -- The signal comes from the inner lakebase's watchdog: its child, in a session of its own.
+  local ps = lb.exec { "ps", "-o", "pid=,sid=,args=", "--ppid", tostring(inner.pid) }.stdout
+  local watchdog, sid = ps:match("(%d+)%s+(%d+)%s+%S+ __watchdog\n")
+  T.ok(watchdog, "the inner lakebase runs a watchdog: " .. ps)
+  T.eq(sid, watchdog, "the watchdog leads a session of its own (Ctrl-C for the host does not end it)")
   inner:kill("KILL")
   T.eq(select(2, inner:wait()), "KILL", "the inner lakebase was killed")
   wait_dead(pid)
   T.ok(dead(pid), "its child got SIGKILL too")
+  wait_dead(tonumber(watchdog))
+  T.ok(dead(tonumber(watchdog)), "the watchdog ends once it has sent its signals")
   T.raises(function() process.spawn { "true", pdeathsig = "NOPE" } end,
     'pdeathsig must be a signal name.*got "NOPE"', "bad pdeathsig")
 end)

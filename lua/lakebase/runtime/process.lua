@@ -73,14 +73,15 @@ local function check(fname, opts)
       argerror(fname, "unknown option " .. quote(k))
     end
   end
-  local env = opts.env
-  if env ~= nil then
-    if type(env) ~= "table" then argerror(fname, "env must be a table of strings, got " .. type(env)) end
-    for k, v in pairs(env) do
+  local env  -- core.spawn takes "NAME=value" strings
+  if opts.env ~= nil then
+    if type(opts.env) ~= "table" then argerror(fname, "env must be a table of strings, got " .. type(opts.env)) end
+    env = {}
+    for k, v in pairs(opts.env) do
       if type(k) ~= "string" or k == "" or k:find("[=\0]") then
         argerror(fname, "env name must be a non-empty string without '=', got " .. quote(k))
       end
-      check_string(fname, v, "env value of " .. k)
+      env[#env + 1] = k .. "=" .. check_string(fname, v, "env value of " .. k)
     end
   end
   if opts.cwd ~= nil then check_string(fname, opts.cwd, "cwd") end
