@@ -58,11 +58,16 @@ static struct {
   char **candidates;   /* completion candidates from Lua, NULL-terminated */
 } R = {NULL, LUA_NOREF, NULL, 0, 0, NULL, NULL};
 
+/* Stops line editing, when it runs: the terminal is ours again. */
+static void edit_stop(void) {
+  if (R.installed) ed.rl_callback_handler_remove();
+  R.installed = 0;
+}
+
 static void on_line(char *line) {
   R.have_line = 1;
   R.line = line;
-  ed.rl_callback_handler_remove();  /* no echo until the next prompt */
-  R.installed = 0;
+  edit_stop();  /* no echo until the next prompt */
 }
 
 static void free_candidates(void) {
@@ -136,7 +141,7 @@ static int c_open(lua_State *L) {
 static int c_prompt(lua_State *L) {
   need_libedit(L);
   const char *prompt = luaL_checkstring(L, 1);
-  if (R.installed) ed.rl_callback_handler_remove();
+  edit_stop();
   R.have_line = 0;
   ed.rl_callback_handler_install(prompt, on_line);
   R.installed = 1;
@@ -166,10 +171,7 @@ static int c_feed(lua_State *L) {
 /* core.repl_interrupt(): abandons the line being edited (Ctrl-C at the prompt). */
 static int c_interrupt(lua_State *L) {
   need_libedit(L);
-  if (R.installed) {
-    ed.rl_callback_handler_remove();
-    R.installed = 0;
-  }
+  edit_stop();
   fputs("^C\n", stdout);
   fflush(stdout);
   return 0;
@@ -178,10 +180,7 @@ static int c_interrupt(lua_State *L) {
 /* core.repl_close(): saves the history (mode 0600) and restores the terminal. */
 static int c_close(lua_State *L) {
   need_libedit(L);
-  if (R.installed) {
-    ed.rl_callback_handler_remove();
-    R.installed = 0;
-  }
+  edit_stop();
   if (R.history) {
     /* Created private before anything is written: lines may hold secrets. */
     int fd = open(R.history, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
