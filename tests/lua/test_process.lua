@@ -100,6 +100,21 @@ T.test("env replaces the environment and cwd sets the directory", function()
     "cannot run 'pwd': cannot change directory to '/nonexistent/dir': No such file or directory", "bad cwd")
 end)
 
+T.test("user runs the child as another account, or says why it cannot", function()
+  T.raises(function() lb.exec { "id", user = "no-such-user-lb" } end, "no such user 'no%-such%-user%-lb'",
+    "an unknown account")
+  local me = lb.exec { "id", "-u" }.stdout
+  if me == "0\n" then
+    -- Root drops everything: uid, gid and the supplementary groups (PostgreSQL runs this way).
+    T.eq(lb.exec { "id", user = "nobody" }.stdout, lb.exec { "id", "nobody" }.stdout, "id as nobody")
+  else
+    T.raises(function() lb.exec { "id", user = "root" } end,
+      "cannot run 'id' as user 'root': Operation not permitted", "not root")
+  end
+  T.raises(function() lb.exec { "pwd", cwd = "/etc/passwd" } end,
+    "cannot change directory to '/etc/passwd': Not a directory", "a file as the directory")
+end)
+
 T.test("20 processes sleeping 0.5 s run concurrently", function()
   local fns = {}
   for i = 1, 20 do fns[i] = function() return lb.exec { "sleep", "0.5" }.code end end
