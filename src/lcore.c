@@ -107,9 +107,10 @@ static int c_watch(lua_State *L) {
 }
 
 /*
-** core.http{method=, url=, headers={name=value}, body=, timeout=, max_body=, ca_file=, ca_path=}
-** -> handle. The Lua layer validates and logs; this only builds the transfer. max_body (bytes,
-** default unlimited) caps the decoded response body.
+** core.http{method=, url=, headers={name=value}, body=, timeout=, max_body=, ca_file=, ca_path=,
+** slots=} -> handle. The Lua layer validates and logs; this only builds the transfer. max_body
+** (bytes, default unlimited) caps the decoded response body; slots: transfers in flight at once,
+** read at the first request (default LB_HTTP_LIMIT).
 */
 static int c_http(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -129,10 +130,13 @@ static int c_http(lua_State *L) {
   const char *ca_file = luaL_optstring(L, -1, NULL);
   lua_getfield(L, 1, "ca_path");
   const char *ca_path = luaL_optstring(L, -1, NULL);
+  lua_getfield(L, 1, "slots");
+  lua_Integer slots = luaL_optinteger(L, -1, LB_HTTP_LIMIT);
+  luaL_argcheck(L, slots >= 1 && slots <= 10000, 1, "field 'slots' must be from 1 to 10000");
   /* The strings stay on the stack until the request holds copies of them. */
   size_t cap = !(max_body > 0) || max_body >= (double)(SIZE_MAX - 1) ? SIZE_MAX - 1 : (size_t)max_body;
   const char *err = NULL;
-  if (lb_loop_http_init(get_loop(L), &err) != 0) return luaL_error(L, "http: %s", err);
+  if (lb_loop_http_init(get_loop(L), (int)slots, &err) != 0) return luaL_error(L, "http: %s", err);
   long timeout_ms = timeout > 0 ? (long)(timeout * 1000.0 + 0.5) : 0;
   if (timeout > 0 && timeout_ms == 0) timeout_ms = 1;
   lb_http *req = lb_http_new(method, url, body, bodylen, timeout_ms, cap, &err);

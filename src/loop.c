@@ -61,7 +61,6 @@ struct lb_loop {
   lb_handle *queue_head, *queue_tail;
   CURL **idle;
   int nidle;
-  char errmsg[160];
   lb_loop_stats stats;
 };
 
@@ -348,7 +347,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud) {
 
 lb_curl_api lb_curl;
 
-int lb_loop_http_init(lb_loop *loop, const char **err) {
+int lb_loop_http_init(lb_loop *loop, int slots, const char **err) {
   static void *libcurl;
   static const lb_dl_symbol symbols[] = {
 #define LB_CURL_SYMBOL(name) {"curl_" #name, (void **)&lb_curl.name},
@@ -357,25 +356,12 @@ int lb_loop_http_init(lb_loop *loop, const char **err) {
     {NULL, NULL}
   };
   if (loop->multi != NULL) return 0;
-  const char *v = getenv("LAKEBASE_MAX_REQUESTS");
-  long limit = LB_HTTP_LIMIT;
-  if (v != NULL && *v != '\0') {
-    char *end;
-    errno = 0;
-    limit = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || limit < 1 || limit > 10000) {
-      snprintf(loop->errmsg, sizeof loop->errmsg,
-               "LAKEBASE_MAX_REQUESTS is '%.40s': expected a whole number from 1 to 10000", v);
-      *err = loop->errmsg;
-      return -1;
-    }
-  }
   free(loop->idle);  /* a previous attempt may have got this far before libcurl failed to load */
-  if ((loop->idle = malloc((size_t)limit * sizeof *loop->idle)) == NULL) {
+  if ((loop->idle = malloc((size_t)slots * sizeof *loop->idle)) == NULL) {
     *err = "out of memory";
     return -1;
   }
-  loop->http_limit = (int)limit;
+  loop->http_limit = slots;
   if (lb_dl_load(LB_LIBCURL_SONAME, symbols, &libcurl, err) != 0) return -1;
   if (lb_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     *err = "libcurl could not be initialised";

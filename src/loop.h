@@ -49,17 +49,16 @@ double lb_now(void);
 
 /*
 ** Makes the loop ready for HTTP: loads libcurl (see dynlib.h), initialises it and creates the
-** multi handle, on the first call. Before lb_http_new and lb_loop_http_start. Returns 0, or -1
-** with *err describing why.
+** multi handle, on the first call, with room for `slots` transfers at once (later requests
+** queue). Before lb_http_new and lb_loop_http_start. Returns 0, or -1 with *err describing why.
 */
-int lb_loop_http_init(lb_loop *loop, const char **err);
+int lb_loop_http_init(lb_loop *loop, int slots, const char **err);
 
 /* Starting: each returns 0, or -1 with errno set; the handle is then LB_PENDING. */
 int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds);
 int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events);
 int lb_loop_http_start(lb_loop *loop, lb_handle *h);
-/* Transfers run at once unless LAKEBASE_MAX_REQUESTS says otherwise; later requests queue. */
-#define LB_HTTP_LIMIT 64
+#define LB_HTTP_LIMIT 64  /* slots unless the Lua layer says otherwise (LAKEBASE_MAX_REQUESTS) */
 /*
 ** Starts a child with uv_spawn (opts->exit_cb is the loop's own). pdeathsig: a signal the child
 ** is sent when this process ends, however it ends (see watchdog.h); 0 for none. Returns 0 with

@@ -6,6 +6,7 @@
 ** in a file written with mode 0600. Tab completion asks a Lua function (the REPL's own code, run
 ** protected) for candidates.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lrepl.h"
+#include "lsocket.h"
 #include "dynlib.h"
 
 /*
@@ -168,6 +170,19 @@ static int c_feed(lua_State *L) {
   return 1;
 }
 
+/*
+** core.repl_stdin() -> a copy of standard input as a non-blocking Socket, for input that is not a
+** terminal (a pipe, a file): libedit's callback interface neither reads it line by line nor
+** reports its end, so the REPL reads it itself.
+*/
+static int c_stdin(lua_State *L) {
+  int fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return luaL_error(L, "standard input: %s", strerror(errno));
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);  /* shared with descriptor 0: no terminal */
+  lb_socket_push_fd(L, fd);
+  return 1;
+}
+
 /* core.repl_interrupt(): abandons the line being edited (Ctrl-C at the prompt). */
 static int c_interrupt(lua_State *L) {
   need_libedit(L);
@@ -204,7 +219,7 @@ static int c_close(lua_State *L) {
 void lb_repl_register(lua_State *L) {
   static const luaL_Reg funcs[] = {
     {"repl_open", c_open}, {"repl_prompt", c_prompt}, {"repl_feed", c_feed},
-    {"repl_interrupt", c_interrupt}, {"repl_close", c_close}, {NULL, NULL}
+    {"repl_interrupt", c_interrupt}, {"repl_close", c_close}, {"repl_stdin", c_stdin}, {NULL, NULL}
   };
   luaL_setfuncs(L, funcs, 0);
 }
