@@ -229,14 +229,9 @@ static int h_cancel(lua_State *L) {
   return 0;
 }
 
-static const char *state_name(int s) {
-  switch (s) {
-    case LB_PENDING: return "pending";
-    case LB_READY: return "ready";
-    case LB_DONE: return "done";
-    case LB_CANCELLED: return "cancelled";
-    default: return "idle";
-  }
+static const char *state_name(int s) {  /* indexed by enum lb_handle_state */
+  static const char *const names[] = {"idle", "pending", "ready", "done", "cancelled"};
+  return s >= LB_IDLE && s <= LB_CANCELLED ? names[s] : "idle";
 }
 
 static const char *kind_name(int k) {
@@ -253,7 +248,7 @@ static int h_state(lua_State *L) {
 /*
 ** handle:result(): a timer gives true; a watch the readiness seen ("r", "w", "e", "h" letters);
 ** an HTTP request status, raw headers, body, seconds, or nil, message, curl code on failure;
-** a process "exited", code | "signaled", signal | "unknown" (see lprocess.c).
+** a process "exited", code | "signaled", signal (see lprocess.c).
 */
 static int h_result(lua_State *L) {
   lb_handle *h = check_handle(L, 1);

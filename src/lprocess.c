@@ -332,7 +332,7 @@ static int p_handle(lua_State *L) {
   return 1;
 }
 
-/* process:status() -> "running" | "exited", code | "signaled", signal | "unknown" */
+/* process:status() -> "running" | "exited", code | "signaled", signal */
 static int p_status(lua_State *L) {
   return lb_process_push_status(L, status_of(check_process(L)));
 }

@@ -164,8 +164,7 @@ function Process:wait()
   end
   local what, v = self._proc:status()
   if what == "exited" then return v, nil end
-  if what == "signaled" then return nil, v end
-  return nil, nil  -- "unknown": someone else reaped it
+  return nil, v  -- "signaled", and the signal's name
 end
 
 --- "running", or "exited", code, or "signaled", signal.
@@ -315,8 +314,7 @@ local function tail(s)
 end
 
 local function exit_error(argv, r)
-  local what = r.code and ("exited with code " .. r.code) or r.signal and ("was killed by signal " .. r.signal)
-    or "ended with an unknown status"
+  local what = r.code and ("exited with code " .. r.code) or ("was killed by signal " .. r.signal)
   local t = tail(r.stderr ~= "" and r.stderr or r.stdout)
   return errors.new { kind = "process", argv = argv, code = r.code, signal = r.signal, stdout = r.stdout,
                       stderr = r.stderr,
