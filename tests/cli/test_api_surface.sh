@@ -116,6 +116,22 @@ check "get-compute-instance" field_is role READ_WRITE
 run postgres create-compute-instance $B/endpoints/primary x
 check "compute instances have no create command" rc_is 2
 
+# Found by test_api_surface_sdk.lua: DeleteBranch's allow_missing, ProjectSpec.compute_provisioner
+run -v postgres delete-branch projects/shop/branches/never-made --allow-missing
+check "delete-branch NAME --allow-missing of a missing branch exits 0" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'DELETE http.*never-made?allow_missing=true' $tmp/err"
+run postgres delete-branch projects/shop/branches/never-made
+check "without --allow-missing it is not found (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q NOT_FOUND $tmp/err"
+run -v postgres delete-endpoint $B/endpoints/none --allow-missing
+check "an endpoint deletion has no --allow-missing (exit 2, nothing sent)" bash -c "[ \$(cat $tmp/rc) = 2 ]" && check "(none sent)" no_request_sent
+run postgres update-project projects/shop spec.compute_provisioner --json '{"spec": {"compute_provisioner": "standard"}}' -o json
+check "update-project sets spec.compute_provisioner" field_is status.compute_provisioner standard
+run postgres create-project initial --json '{"spec": {}, "initial_role_spec": {"postgres_role": "app_owner"}, "initial_database_spec": {"postgres_database": "appdb"}}' -o json
+check "create-project --json takes initial_role_spec and initial_database_spec" rc_is 0
+run postgres list-databases projects/initial/branches/production -o json
+check "the initial database, owned by the initial role" bash -c "grep -q '\"postgres_database\":\"appdb\"' $tmp/out && grep -q 'roles/app-owner' $tmp/out"
+run -v postgres create-project badinit --json '{"spec": {}, "initial_role_spec": {"identity_type": "ROBOT"}}'
+check "a bad initial_role_spec is refused (exit 1, nothing made)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'initial_role_spec.identity_type' $tmp/err"
+
 # Help
 run postgres create-cdf-config --help
 check "create-cdf-config --help lists --cdf-config-id" bash -c "grep -q -- '--cdf-config-id ID' $tmp/out && grep -q 'PARENT CATALOG SCHEMA POSTGRES_SCHEMA' $tmp/out"

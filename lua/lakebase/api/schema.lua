@@ -122,6 +122,18 @@ local function group_check(g, where)
   end
 end
 
+-- A role's spec: a role's own (postgres_role required) and a project's initial_role_spec (the
+-- caller's identity when postgres_role is not given).
+local function role_spec(required)
+  return F.object {
+    postgres_role = F.string { min = 1, max = 63, immutable = true, required = required },
+    identity_type = F.enum(IDENTITY_TYPES, { immutable = true }),
+    auth_method = F.enum(AUTH_METHODS, { immutable = true }),
+    membership_roles = F.list(F.enum(MEMBERSHIP_ROLES)),
+    attributes = F.object { createdb = F.boolean(), createrole = F.boolean(), bypassrls = F.boolean() },
+  }
+end
+
 M.project = {
   collection = "projects", id_field = "project_id", type_name = "Project", id_check = rfc1123,
   soft_delete = true, undelete = true, delete_query = { purge = "boolean" }, list_max = 100,
@@ -139,6 +151,8 @@ M.project = {
     enable_pg_native_login = F.boolean(),
     custom_tags = F.list(F.object { key = F.string { min = 1, max = 256 }, value = F.string { max = 256 } }, { max_items = 50 }),
     budget_policy_id = F.string(),
+    -- Which provisioner makes the project's computes [Python SDK]; its values are not documented.
+    compute_provisioner = F.string { min = 1 },
     default_branch = F.string { check = branch_name_of("spec.default_branch") },
   },
   -- Fields of the create body beside spec (create only, not stored in the spec).
@@ -149,6 +163,10 @@ M.project = {
       no_suspension = F.boolean { must_be_true = true },
     }, { oneofs = { suspension = suspension("suspend_timeout_duration") } }),
     initial_branch_spec = F.object { is_protected = F.boolean() },
+    -- The default branch's first role and database [Python SDK]: the role instead of one for the
+    -- caller, a database owned by it.
+    initial_role_spec = role_spec(false),
+    initial_database_spec = F.object { postgres_database = F.string { min = 1, max = 63 } },
   },
   -- The SDK documents this mask path for the default settings' suspension group (sic); the
   -- emulator also takes the path that follows the field names.
@@ -160,7 +178,9 @@ M.project = {
 
 M.branch = {
   collection = "branches", id_field = "branch_id", parent_kind = "project", type_name = "Branch", id_check = rfc1123,
-  soft_delete = true, undelete = true, replace_existing = true, delete_query = { purge = "boolean" }, expires = true,
+  soft_delete = true, undelete = true, replace_existing = true, expires = true,
+  -- allow_missing [Python SDK]: deleting a branch that is not there succeeds and does nothing.
+  delete_query = { purge = "boolean", allow_missing = "boolean" },
   uid_prefix = "br-",
   deleted_times = "status",  -- delete_time and purge_time are fields of status
   spec = F.object({
@@ -211,13 +231,7 @@ M.role = {
   collection = "roles", id_field = "role_id", parent_kind = "branch", type_name = "Role", id_check = role_id,
   id_optional = true, id_prefix = "role-", replace_existing = true, delete_query = { reassign_owned_to = "string" },
   omit = { uid = true },
-  spec = F.object {
-    postgres_role = F.string { min = 1, max = 63, immutable = true, required = true },
-    identity_type = F.enum(IDENTITY_TYPES, { immutable = true }),
-    auth_method = F.enum(AUTH_METHODS, { immutable = true }),
-    membership_roles = F.list(F.enum(MEMBERSHIP_ROLES)),
-    attributes = F.object { createdb = F.boolean(), createrole = F.boolean(), bypassrls = F.boolean() },
-  },
+  spec = role_spec(true),
 }
 
 M.database = {
@@ -266,7 +280,7 @@ M.synced_table = {
     },
     extra_columns = F.list(F.object {
       column_name = F.string { min = 1, required = true }, column_type = F.string { min = 1, required = true },
-      compute = F.string(), maintenance = F.enum { "STORED_GENERATED" },
+      compute = F.string(), maintenance = F.enum { "DEFAULT_VALUE", "STORED_GENERATED" },
     }),
     extra_index_definitions = F.list(F.object {
       name = F.string { min = 1, max = 63, required = true }, definition = F.string { min = 1, required = true },

@@ -20,6 +20,7 @@ local FLAGS = {
   limit = { value = "N", help = "stop after N results (default 0: all)" },
   show_deleted = { help = "include soft-deleted resources" },
   purge = { help = "delete permanently instead of soft-deleting (no undelete)" },
+  allow_missing = { help = "succeed without doing anything when the branch is not there" },
   reassign_owned_to = { value = "ROLE", help = "first reassign what the role owns to this role (needs a running compute)" },
   role_id = { value = "ID", help = "the role's ID (the Databricks CLI's form; ROLE_ID as an argument works too)" },
   database_id = { value = "ID", help = "the database's ID (the Databricks CLI's form; DATABASE_ID as an argument works too)" },

@@ -267,11 +267,22 @@ local function delete(E, def, name, req)
   if purge and not (def.delete_query or {}).purge then return bad("purge is not supported for " .. def.collection) end
   local force, ferr = query_bool(req.query, "force")
   if force == nil then return bad(ferr) end
+  local allow_missing, aerr = query_bool(req.query, "allow_missing")
+  if allow_missing == nil then return bad(aerr) end
+  if allow_missing and not (def.delete_query or {}).allow_missing then
+    return bad("allow_missing is not supported for " .. (def.collection or def.singleton))
+  end
   local rec, missing = lookup(E, name)
   if not rec and purge then
     -- Purging what is already in the trash: the deleted record itself (its parent must be live).
     local raw = E.store:get(name, true)
     if raw and raw.delete_time and (not raw.parent or E.store:get(raw.parent)) then rec, missing = raw, nil end
+  end
+  -- allow_missing: a branch that is not there (or only in the trash) is deleted already; its
+  -- project must be there [?: the SDK says only "if branch does not exist"].
+  local parent = name:match("^(.*)/[^/]+/[^/]+$")
+  if not rec and allow_missing and parent and E.store:find(parent) then
+    return { 200, views.operation(operations.already_done(E, name, def.kind)) }
   end
   if not rec then return missing end
   local why = busy(rec)

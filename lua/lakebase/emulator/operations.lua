@@ -63,8 +63,22 @@ function M.identity_type(E, identity)
   return (identity == E.opts.client_id or not identity:find("@", 1, true)) and "SERVICE_PRINCIPAL" or "USER"
 end
 
--- Project: its root branch "production" (the default), the creator's role on it, and its primary
--- endpoint.
+-- The initial role's spec: the project's initial_role_spec, else the creator's identity, a
+-- member of databricks_superuser.
+local function initial_role(E, owner, given)
+  if not given then
+    return { postgres_role = owner, membership_roles = { "DATABRICKS_SUPERUSER" }, identity_type = M.identity_type(E, owner) }
+  end
+  local spec = views.copy(given)
+  if not spec.postgres_role then
+    spec.postgres_role, spec.identity_type = owner, spec.identity_type or M.identity_type(E, owner)
+  end
+  return spec
+end
+
+-- Project: its root branch "production" (the default), its initial role (initial_role_spec, else
+-- the creator's) owning its initial database (initial_database_spec's, beside databricks_postgres),
+-- and its primary endpoint.
 function work.project_create(E, rec)
   rec.runtime.owner = rec.runtime.owner or E.opts.user
   rec.runtime.root_branch = rec.runtime.root_branch or "production"
@@ -72,14 +86,20 @@ function work.project_create(E, rec)
   local branch_spec = { no_expiry = true,
     is_protected = initial.initial_branch_spec and initial.initial_branch_spec.is_protected or false }
   local branch = implicit(E, "branch", rec.name, rec.runtime.root_branch, branch_spec, { root = true, state = "INIT" })
-  E.compute.init_branch(branch, rec.spec.pg_version, { owner = rec.runtime.owner })
+  local role_spec = status.defaults(E, "role", initial_role(E, rec.runtime.owner, initial.initial_role_spec))
+  E.compute.init_branch(branch, rec.spec.pg_version, { owner = role_spec.postgres_role })
   branch.runtime.state = "READY"
-  local owner = rec.runtime.owner
-  local role = implicit(E, "role", branch.name, M.role_id_for(owner), status.defaults(E, "role", {
-    postgres_role = owner, membership_roles = { "DATABRICKS_SUPERUSER" }, identity_type = M.identity_type(E, owner),
-  }), { owner = true })
+  local role = implicit(E, "role", branch.name, M.role_id_for(role_spec.postgres_role), role_spec,
+    { owner = true })
   -- In Postgres too, so that it can own databases before its first credential is minted.
   E.compute.apply_role(branch, role)
+  local dbname = initial.initial_database_spec and initial.initial_database_spec.postgres_database
+  if dbname then
+    local id = resources.database.id_check(dbname) and nil or dbname
+    local db = implicit(E, "database", branch.name, id or ("db-" .. string.format("%08x", E.rng(0xffffffff))),
+      { postgres_database = dbname, role = role.name })
+    E.compute.apply_database(branch, db)
+  end
   primary_endpoint(E, branch, rec)
 end
 
@@ -318,6 +338,17 @@ function M.start(E, rec, verb, opts)
   -- Started before the save: should the state file refuse the change (the request is answered
   -- 500), the operation still finishes and the next write keeps it, so nothing stays busy.
   E.spawn(function() run(E, op, rec) end)
+  E.store:save()
+  return op
+end
+
+--- A deletion with nothing to do (allow_missing and nothing there): an operation of `kind` named
+-- under `name`, done, answering Empty.
+function M.already_done(E, name, kind)
+  local id = string.format("%08x%06x", math.floor(E.clock()), E.store:next_seq())
+  local op = { name = name .. "/operations/" .. id, done = true, metadata = metadata(kind), verb = "delete",
+    resource = name, response = { ["@type"] = "type.googleapis.com/google.protobuf.Empty" } }
+  E.store.operations[op.name] = op
   E.store:save()
   return op
 end

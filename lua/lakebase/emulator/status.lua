@@ -103,7 +103,7 @@ end
 function derive.project(E, rec, s)
   local spec = rec.spec
   for _, k in ipairs { "display_name", "pg_version", "history_retention_duration", "enable_pg_native_login",
-    "budget_policy_id" } do s[k] = copy(spec[k]) end
+    "budget_policy_id", "compute_provisioner" } do s[k] = copy(spec[k]) end
   s.custom_tags = spec.custom_tags and #spec.custom_tags > 0 and array(copy(spec.custom_tags)) or nil
   s.default_endpoint_settings = copy(spec.default_endpoint_settings)
   s.project_id = rec.id
