@@ -84,6 +84,14 @@ function M.methods(sdk, rows)
     local key = "method " .. m.sdk
     if SPECIAL[m.sdk] then
       rows[#rows + 1] = { key = key, same = true, detail = m.verb .. " " .. m.path .. " (client and command by hand)" }
+      if m.body_fields then  -- the fields the client's request may carry
+        local ep, sent = "projects/p/branches/b/endpoints/e", {}
+        local soon = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() + 900)
+        for _, opts in ipairs { { ttl = "900s", claims = {}, group_name = "g" }, { expire_time = soon } } do
+          for k in pairs(require("lakebase.api.client").credential_request(ep, opts)) do sent[k] = true end
+        end
+        cmp_list(rows, key, m.body_fields, keys(sent), "body field")
+      end
     elseif not def then
       rows[#rows + 1] = { key = key, same = false, detail = m.verb .. " " .. m.path .. ": no such kind in the schema (" .. tostring(t) .. ")" }
     elseif def.type_name ~= t then
@@ -216,11 +224,59 @@ function M.cli(sdk, rows)
       for i = #c.args + 1, #(o.args or {}) do if not o.args[i]:match("%?$") then same = false end end
       rows[#rows + 1] = { key = key .. " args", same = same,
         detail = "CLI " .. table.concat(c.args, " ") .. ", lakebase " .. table.concat(o.args or {}, " ") }
+      if c.args_with_json then  -- with --json: the first N arguments, the rest optional or none
+        local with_json, required = o.json_args or o.args or {}, 0
+        for _, a in ipairs(with_json) do if not a:match("%?$") then required = required + 1 end end
+        rows[#rows + 1] = { key = key .. " args with --json", same = required <= c.args_with_json and #with_json >= c.args_with_json,
+          detail = "CLI " .. c.args_with_json .. ", lakebase " .. table.concat(with_json, " ") }
+      end
       local flags = {}
       for _, f in ipairs(o.flags or {}) do flags[#flags + 1] = (f:gsub("_", "-")) end
       local mine = set(flags)
       for _, f in ipairs(c.flags) do
         rows[#rows + 1] = { key = key .. " --" .. f, same = mine[f] == true, detail = mine[f] and "taken" or "not taken" }
+      end
+    end
+  end
+end
+
+local JSON_TYPE = { str = "string", bool = "boolean", int = "number", float = "number", Duration = "string",
+  Timestamp = "string", ["Dict[str, str]"] = "table", Any = nil }
+
+--- Compares an answer `value` (a resource as GET returns it, an operation) with SDK model `name`:
+-- every field it carries must be one of the model's, of its type, an enum's value one of the
+-- enum's; a field of the model it does not carry is a row too (same, "not sent").
+function M.answer(sdk, rows, name, value, key)
+  local fields = sdk.models[name]
+  if not fields then return end
+  for _, f in ipairs(keys(fields)) do
+    if value[f] == nil then rows[#rows + 1] = { key = key .. "." .. f, same = true, absent = true, detail = "not sent" } end
+  end
+  for _, f in ipairs(keys(value)) do
+    local v, t = value[f], fields[f]
+    local k = key .. "." .. f
+    if f == "@type" then  -- the Any wrapper's type of an operation's response
+    elseif not t then
+      rows[#rows + 1] = { key = k, same = false, detail = "sent, not in SDK " .. name }
+    else
+      local ty = t.type
+      local item = ty:match("^List%[(.+)%]$")
+      if item then
+        for i, x in ipairs(type(v) == "table" and v or {}) do
+          if sdk.models[item] and type(x) == "table" then M.answer(sdk, rows, item, x, k .. "[" .. i .. "]") end
+          if sdk.enums[item] then
+            local ok = set(sdk.enums[item])[x] == true
+            rows[#rows + 1] = { key = k .. "[]", same = ok, detail = "value " .. tostring(x) .. (ok and "" or (" not in " .. item)) }
+          end
+        end
+      elseif sdk.enums[ty] then
+        local ok = set(sdk.enums[ty])[v] == true
+        rows[#rows + 1] = { key = k, same = ok, detail = "value " .. tostring(v) .. (ok and "" or (" not in " .. ty)) }
+      elseif sdk.models[ty] then
+        if type(v) == "table" then M.answer(sdk, rows, ty, v, k)
+        else rows[#rows + 1] = { key = k, same = false, detail = "SDK object " .. ty .. ", sent " .. type(v) } end
+      elseif JSON_TYPE[ty] then
+        rows[#rows + 1] = { key = k, same = type(v) == JSON_TYPE[ty], detail = "SDK " .. ty .. ", sent " .. type(v) }
       end
     end
   end
