@@ -129,8 +129,10 @@ run postgres create-project initial --json '{"spec": {}, "initial_role_spec": {"
 check "create-project --json takes initial_role_spec and initial_database_spec" rc_is 0
 run postgres list-databases projects/initial/branches/production -o json
 check "the initial database, owned by the initial role" bash -c "grep -q '\"postgres_database\":\"appdb\"' $tmp/out && grep -q 'roles/app-owner' $tmp/out"
-run -v postgres create-project badinit --json '{"spec": {}, "initial_role_spec": {"identity_type": "ROBOT"}}'
-check "a bad initial_role_spec is refused (exit 1, nothing made)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'initial_role_spec.identity_type' $tmp/err"
+run -v postgres create-project badinit --json '{"spec": {}, "initial_role_spec": {"attributes": {"createdb": "maybe"}}}'
+check "a bad initial_role_spec exits 2 before any request" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'initial_role_spec.attributes.createdb' $tmp/err" && check "(none sent)" no_request_sent
+run postgres create-project badinit --json '{"spec": {}, "initial_role_spec": {"identity_type": "ROBOT"}}'
+check "an identity type lakebase does not know is sent, and the service refuses it (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'initial_role_spec.identity_type' $tmp/err"
 
 # Help
 run postgres create-cdf-config --help

@@ -119,6 +119,15 @@ T.test("bad initial specs are refused naming the field, and nothing is made", fu
   refused("GET", "projects/badinit", nil, 404, "NOT_FOUND", nil, "no project")
 end)
 
+T.test("the client checks them before sending: a bad one raises naming the field", function()
+  local before = client.stats.requests
+  T.raises(function() client:create_project("badc", { spec = {}, initial_database_spec = { postgres_database = 5 } }) end,
+    "bad argument #2 to 'create_project' %(invalid value for initial_database_spec.postgres_database", "a number")
+  T.raises(function() client:create_project("badc", { spec = {}, initial_role_spec = { attributes = { createdb = "yes" } } }) end,
+    "initial_role_spec.attributes.createdb", "a string for a boolean")
+  T.eq(client.stats.requests, before, "nothing sent")
+end)
+
 T.test("the client sends them with the spec", function()
   client:create_project("init3", { spec = { display_name = "Three" }, initial_database_spec = { postgres_database = "shop" } }):wait()
   local dbs = {}

@@ -317,6 +317,8 @@ function Client:create(parent, kind, id, spec, opts)
   end
   local body = (def.top_level or spec.spec) and spec or { spec = spec }
   input.spec(kind, def.top_level and body or body.spec, true, "create_" .. kind, 2, 2)
+  local why = input.create_fields_problem(kind, body)
+  if why then error("bad argument #2 to 'create_" .. kind .. "' (" .. why .. ")", 3) end
   -- An ID left to the service is known here when it defaults to a field (a CDF config's schema).
   local name_id = id
   if name_id == nil and def.id_default then name_id = body[def.id_default] end

@@ -141,7 +141,9 @@ for _, kind in ipairs(ORDER) do
             "'{\"spec\": {\"postgres_role\": \"app\", \"identity_type\": \"SERVICE_PRINCIPAL\"}}'")
         end
         for _, f in ipairs(field_args) do body[f] = a[f:upper()] or body[f] end
-        local why = require("lakebase.api.input").spec_problem(kind, def.top_level and body or body.spec or {}, true)
+        local input = require "lakebase.api.input"
+        local why = input.spec_problem(kind, def.top_level and body or body.spec or {}, true) or
+          input.create_fields_problem(kind, body)
         if why then error("bad argument #1 to 'create-" .. noun .. "' (" .. why .. ")", 0) end
         return finish(client:create(a.PARENT, kind, id, body, opts), a)
       end }

@@ -30,6 +30,20 @@ function M.spec_problem(kind, spec, creating)
   warn_unknown(kind, unknown)
 end
 
+--- The problem with the fields a create `body` of `kind` carries beside its spec (a project's
+-- initial_*_spec), or nil; as spec_problem, what it does not know only warns.
+function M.create_fields_problem(kind, body)
+  local F = require "lakebase.api.fields"
+  local unknown = {}
+  for k, f in pairs(schema[kind].create_fields or {}) do
+    if body[k] ~= nil then
+      local _, why = F.check(f, body[k], k, { unknown = unknown, lenient_enums = true })
+      if why then return why end
+    end
+  end
+  warn_unknown(kind, unknown)
+end
+
 --- Checks `spec` as spec_problem does; raises "bad argument #N to 'fname' (reason)" at `level`.
 function M.spec(kind, spec, creating, fname, level, argn)
   local why = M.spec_problem(kind, spec, creating)
