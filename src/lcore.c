@@ -53,6 +53,21 @@ void lb_core_unanchor(lua_State *L, lb_handle *h) {
   h->ref = LUA_NOREF;
 }
 
+void lb_core_class(lua_State *L, lb_loop *loop, const char *name, const luaL_Reg *meta,
+                   const luaL_Reg *methods, const luaL_Reg *funcs) {
+  luaL_newmetatable(L, name);
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, meta, 1);
+  lua_newtable(L);
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, methods, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  if (funcs == NULL) return;
+  lua_pushlightuserdata(L, loop);
+  luaL_setfuncs(L, funcs, 1);
+}
+
 /* core.now() -> seconds on the monotonic clock */
 static int c_now(lua_State *L) {
   lua_pushnumber(L, lb_now());
@@ -92,9 +107,10 @@ static int c_watch(lua_State *L) {
 }
 
 /*
-** core.http{method=, url=, headers={name=value}, body=, timeout=, max_body=, ca_file=, ca_path=}
-** -> handle. The Lua layer validates and logs; this only builds the transfer. max_body (bytes,
-** default unlimited) caps the decoded response body.
+** core.http{method=, url=, headers={name=value}, body=, timeout=, max_body=, ca_file=, ca_path=,
+** slots=} -> handle. The Lua layer validates and logs; this only builds the transfer. max_body
+** (bytes, default unlimited) caps the decoded response body; slots: transfers in flight at once,
+** read at the first request (default LB_HTTP_LIMIT).
 */
 static int c_http(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -114,10 +130,13 @@ static int c_http(lua_State *L) {
   const char *ca_file = luaL_optstring(L, -1, NULL);
   lua_getfield(L, 1, "ca_path");
   const char *ca_path = luaL_optstring(L, -1, NULL);
+  lua_getfield(L, 1, "slots");
+  lua_Integer slots = luaL_optinteger(L, -1, LB_HTTP_LIMIT);
+  luaL_argcheck(L, slots >= 1 && slots <= 10000, 1, "field 'slots' must be from 1 to 10000");
   /* The strings stay on the stack until the request holds copies of them. */
   size_t cap = !(max_body > 0) || max_body >= (double)(SIZE_MAX - 1) ? SIZE_MAX - 1 : (size_t)max_body;
   const char *err = NULL;
-  if (lb_loop_http_init(get_loop(L), &err) != 0) return luaL_error(L, "http: %s", err);
+  if (lb_loop_http_init(get_loop(L), (int)slots, &err) != 0) return luaL_error(L, "http: %s", err);
   long timeout_ms = timeout > 0 ? (long)(timeout * 1000.0 + 0.5) : 0;
   if (timeout > 0 && timeout_ms == 0) timeout_ms = 1;
   lb_http *req = lb_http_new(method, url, body, bodylen, timeout_ms, cap, &err);
@@ -210,14 +229,9 @@ static int h_cancel(lua_State *L) {
   return 0;
 }
 
-static const char *state_name(int s) {
-  switch (s) {
-    case LB_PENDING: return "pending";
-    case LB_READY: return "ready";
-    case LB_DONE: return "done";
-    case LB_CANCELLED: return "cancelled";
-    default: return "idle";
-  }
+static const char *state_name(int s) {  /* indexed by enum lb_handle_state */
+  static const char *const names[] = {"idle", "pending", "ready", "done", "cancelled"};
+  return s >= LB_IDLE && s <= LB_CANCELLED ? names[s] : "idle";
 }
 
 static const char *kind_name(int k) {
@@ -234,7 +248,7 @@ static int h_state(lua_State *L) {
 /*
 ** handle:result(): a timer gives true; a watch the readiness seen ("r", "w", "e", "h" letters);
 ** an HTTP request status, raw headers, body, seconds, or nil, message, curl code on failure;
-** a process "exited", code | "signaled", signal | "unknown" (see lprocess.c).
+** a process "exited", code | "signaled", signal (see lprocess.c).
 */
 static int h_result(lua_State *L) {
   lb_handle *h = check_handle(L, 1);
@@ -302,22 +316,9 @@ static const luaL_Reg core_funcs[] = {
 
 int lb_open_core(lua_State *L) {
   lb_loop *loop = (lb_loop *)lua_touserdata(L, lua_upvalueindex(1));
-  luaL_newmetatable(L, HANDLE_MT);
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, h_gc, 1);
-  lua_setfield(L, -2, "__gc");
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, h_tostring, 1);
-  lua_setfield(L, -2, "__tostring");
+  static const luaL_Reg meta[] = {{"__gc", h_gc}, {"__tostring", h_tostring}, {NULL, NULL}};
   lua_newtable(L);
-  lua_pushlightuserdata(L, loop);
-  luaL_setfuncs(L, handle_methods, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-
-  lua_newtable(L);
-  lua_pushlightuserdata(L, loop);
-  luaL_setfuncs(L, core_funcs, 1);
+  lb_core_class(L, loop, HANDLE_MT, meta, handle_methods, core_funcs);
   lb_socket_register(L, loop);  /* adds listen/connect to the table on top */
   lb_process_register(L, loop);  /* adds spawn and signal */
   lb_file_register(L);           /* adds write_private and file_mode */

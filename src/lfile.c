@@ -76,8 +76,6 @@ static int c_file_mode(lua_State *L) {
 }
 
 void lb_file_register(lua_State *L) {
-  lua_pushcfunction(L, c_write_private);
-  lua_setfield(L, -2, "write_private");
-  lua_pushcfunction(L, c_file_mode);
-  lua_setfield(L, -2, "file_mode");
+  static const luaL_Reg funcs[] = {{"write_private", c_write_private}, {"file_mode", c_file_mode}, {NULL, NULL}};
+  luaL_setfuncs(L, funcs, 0);
 }

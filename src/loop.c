@@ -1,7 +1,7 @@
 /*
 ** loop.c: lb_loop on libuv. Timers are uv_timers, watched descriptors uv_polls, libcurl's multi
-** handle is driven with uv_poll + uv_timer (its multi_socket interface), SIGCHLD (a uv_signal)
-** reaps children, and SIGINT/SIGTERM wake the loop through a uv_async (see on_signal for why
+** handle is driven with uv_poll + uv_timer (its multi_socket interface), children are uv_spawn'ed
+** (libuv reaps them), and SIGINT/SIGTERM wake the loop through a uv_async (see on_signal for why
 ** not a uv_signal). Every libuv handle of ours is an lb_waiter allocated apart from the Lua
 ** userdata it serves, and freed by its close callback.
 */
@@ -13,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <uv.h>
 #include "curlapi.h"
 #include "dynlib.h"
 #include "loop.h"
 #include "http.h"
+#include "platform.h"
+#include "watchdog.h"
 
 struct lb_waiter {
   union { uv_handle_t handle; uv_timer_t timer; uv_poll_t poll; } uv;  /* first: freed through it */
@@ -28,21 +29,22 @@ struct lb_waiter {
 };
 
 /*
-** A child the loop reaps. h is the handle watching it, or NULL when nobody watches (its handle
-** was cancelled or collected): it is still reaped, so no zombie is left behind. keep: a Process
-** object may still ask for the status, so a child reaped unwatched stays listed until released.
+** A child. Its record outlives the Process object that owns it while the child runs, and the
+** child while its owner may still ask for the status: freed when both are gone.
 */
-typedef struct lb_child {
+struct lb_child {
+  uv_process_t uv;  /* first: freed through it */
+  lb_loop *loop;
+  lb_handle *h;     /* the handle watching it, or NULL */
   pid_t pid;
-  lb_handle *h;
-  int keep;
-  int reaped, wstatus;  /* exited while unwatched */
-} lb_child;
+  int status;       /* see lb_child_status */
+  int pdeathsig;
+  int owned, closed;
+};
 
 struct lb_loop {
   uv_loop_t uv;
   uv_async_t wake;              /* woken by on_signal */
-  uv_signal_t sigchld;
   uv_timer_t curl_timer;        /* when libcurl wants its timeout action */
   uv_timer_t poll_timer;        /* lb_loop_poll's own timeout */
   uv_prepare_t before_wait;     /* see on_before_wait */
@@ -52,8 +54,6 @@ struct lb_loop {
   lb_handle **watchers;         /* indexed by descriptor */
   int nwatchers;
   int pending;
-  lb_child *children;           /* unordered: few entries, scanned on every SIGCHLD */
-  int nchildren, capchildren;
   /* HTTP: at most http_limit transfers run at once (LAKEBASE_MAX_REQUESTS); the rest wait in a
      FIFO without an easy handle, and finished transfers' easy handles are reset and reused. A
      fan-out of 500 waits then holds 64 easy handles and connections, not 500. */
@@ -61,7 +61,6 @@ struct lb_loop {
   lb_handle *queue_head, *queue_tail;
   CURL **idle;
   int nidle;
-  char errmsg[160];
   lb_loop_stats stats;
 };
 
@@ -348,7 +347,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud) {
 
 lb_curl_api lb_curl;
 
-int lb_loop_http_init(lb_loop *loop, const char **err) {
+int lb_loop_http_init(lb_loop *loop, int slots, const char **err) {
   static void *libcurl;
   static const lb_dl_symbol symbols[] = {
 #define LB_CURL_SYMBOL(name) {"curl_" #name, (void **)&lb_curl.name},
@@ -357,25 +356,12 @@ int lb_loop_http_init(lb_loop *loop, const char **err) {
     {NULL, NULL}
   };
   if (loop->multi != NULL) return 0;
-  const char *v = getenv("LAKEBASE_MAX_REQUESTS");
-  long limit = LB_HTTP_LIMIT;
-  if (v != NULL && *v != '\0') {
-    char *end;
-    errno = 0;
-    limit = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || limit < 1 || limit > 10000) {
-      snprintf(loop->errmsg, sizeof loop->errmsg,
-               "LAKEBASE_MAX_REQUESTS is '%.40s': expected a whole number from 1 to 10000", v);
-      *err = loop->errmsg;
-      return -1;
-    }
-  }
   free(loop->idle);  /* a previous attempt may have got this far before libcurl failed to load */
-  if ((loop->idle = malloc((size_t)limit * sizeof *loop->idle)) == NULL) {
+  if ((loop->idle = malloc((size_t)slots * sizeof *loop->idle)) == NULL) {
     *err = "out of memory";
     return -1;
   }
-  loop->http_limit = (int)limit;
+  loop->http_limit = slots;
   if (lb_dl_load(LB_LIBCURL_SONAME, symbols, &libcurl, err) != 0) return -1;
   if (lb_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     *err = "libcurl could not be initialised";
@@ -518,102 +504,72 @@ static void curl_collect(lb_loop *loop) {
 
 /* ---- child processes ---- */
 
-static lb_child *child_find(const lb_loop *loop, pid_t pid) {
-  for (int i = 0; i < loop->nchildren; i++)
-    if (loop->children[i].pid == pid) return &loop->children[i];
-  return NULL;
+static void on_child_closed(uv_handle_t *handle) {
+  lb_child *c = (lb_child *)handle;
+  c->closed = 1;
+  if (!c->owned) free(c);
 }
 
-static void child_remove(lb_loop *loop, lb_child *c) {
-  *c = loop->children[--loop->nchildren];
+static void on_child_exit(uv_process_t *p, int64_t code, int sig) {
+  lb_child *c = (lb_child *)p;
+  c->status = sig > 0 ? 256 + sig : (int)(code & 255);
+  if (c->pdeathsig) lb_watchdog_forget(c->pid);
+  lb_handle *h = c->h;
+  if (h != NULL) {
+    c->h = NULL;
+    h->child = NULL;
+    h->wstatus = c->status;
+    make_ready(c->loop, h);
+  }
+  uv_close((uv_handle_t *)p, on_child_closed);
 }
 
-int lb_loop_process_start(lb_loop *loop, lb_handle *h, pid_t pid) {
-  if (pid <= 0) {
-    errno = EINVAL;
-    return -1;
+int lb_loop_spawn(lb_loop *loop, uv_process_options_t *opts, int pdeathsig, lb_child **out) {
+  lb_child *c = calloc(1, sizeof *c);
+  if (c == NULL) return UV_ENOMEM;
+  c->loop = loop;
+  c->status = -1;
+  opts->exit_cb = on_child_exit;
+  lb_cloexec_from(3);  /* descriptors opened without O_CLOEXEC (Lua's io.open) stay here */
+  int rc = uv_spawn(&loop->uv, &c->uv, opts);
+  if (rc == 0 && pdeathsig && (rc = lb_watchdog_watch(loop, c->uv.pid, pdeathsig)) != 0)
+    uv_process_kill(&c->uv, SIGKILL);  /* not without its guard; reaped as any other child */
+  if (rc != 0) {
+    if (!uv_is_active((uv_handle_t *)&c->uv)) uv_close((uv_handle_t *)&c->uv, on_child_closed);
+    return rc;  /* c is freed by its close callback, or when the killed child is reaped */
   }
-  lb_child *c = child_find(loop, pid);
-  if (c != NULL && c->h != NULL) {
-    errno = EBUSY;  /* one watcher per child at a time */
-    return -1;
-  }
-  if (c == NULL) {
-    if (loop->nchildren == loop->capchildren) {
-      int n = loop->capchildren ? loop->capchildren * 2 : 16;
-      lb_child *a = realloc(loop->children, (size_t)n * sizeof *a);
-      if (a == NULL) {
-        errno = ENOMEM;
-        return -1;
-      }
-      loop->children = a;
-      loop->capchildren = n;
-    }
-    c = &loop->children[loop->nchildren++];
-    memset(c, 0, sizeof *c);
-    c->pid = pid;
-    c->keep = 1;
-  }
-  h->kind = LB_PROCESS;
-  h->pid = pid;
-  h->wstatus = -1;
-  h->state = LB_PENDING;
-  loop->pending++;
-  if (c->reaped) {  /* exited while unwatched: the status is already known */
-    h->wstatus = c->wstatus;
-    child_remove(loop, c);
-    make_ready(loop, h);
-  } else {
-    c->h = h;
-  }
+  c->pid = c->uv.pid;
+  c->pdeathsig = pdeathsig;
+  c->owned = 1;
+  *out = c;
   return 0;
 }
 
-int lb_loop_process_state(const lb_loop *loop, pid_t pid, int *wstatus) {
-  const lb_child *c = child_find(loop, pid);
-  if (c == NULL) return LB_CHILD_UNKNOWN;
-  if (!c->reaped) return LB_CHILD_RUNNING;
-  *wstatus = c->wstatus;
-  return LB_CHILD_REAPED;
+pid_t lb_child_pid(const lb_child *c) { return c->pid; }
+
+int lb_child_status(const lb_child *c) { return c->status; }
+
+void lb_child_release(lb_child *c) {
+  c->owned = 0;
+  if (c->closed) free(c);
 }
 
-void lb_loop_process_release(lb_loop *loop, pid_t pid) {
-  lb_child *c = child_find(loop, pid);
-  if (c == NULL) return;
-  if (c->reaped) child_remove(loop, c);
-  else c->keep = 0;
-}
-
-/* waitpid(WNOHANG) for every child not yet reaped; watched ones finish their handle. */
-static void reap(lb_loop *loop) {
-  int i = 0;
-  while (i < loop->nchildren) {
-    lb_child *c = &loop->children[i];
-    int st = 0;
-    pid_t r = c->reaped ? 0 : waitpid(c->pid, &st, WNOHANG);
-    if (r == 0 || (r < 0 && errno == EINTR)) {
-      i++;
-      continue;
-    }
-    if (r < 0) st = -2;  /* ECHILD: someone else reaped it; the status is lost */
-    lb_handle *h = c->h;
-    if (h != NULL) {
-      h->wstatus = st;
-      child_remove(loop, c);  /* moves the last entry to i: do not advance */
-      make_ready(loop, h);
-    } else if (c->keep) {
-      c->reaped = 1;
-      c->wstatus = st;
-      i++;
-    } else {
-      child_remove(loop, c);
-    }
+int lb_loop_process_start(lb_loop *loop, lb_handle *h, lb_child *c) {
+  if (c->h != NULL) {
+    errno = EBUSY;  /* one watcher per child at a time */
+    return -1;
   }
-}
-
-static void on_sigchld(uv_signal_t *s, int sig) {
-  (void)sig;
-  reap(s->data);
+  h->kind = LB_PROCESS;
+  h->wstatus = c->status;
+  h->state = LB_PENDING;
+  loop->pending++;
+  if (c->status != -1) {
+    make_ready(loop, h);
+  } else {
+    h->child = c;
+    c->h = h;
+  }
+  return 0;
 }
 
 /* ---- the loop ---- */
@@ -641,9 +597,6 @@ lb_loop *lb_loop_new(const char **err) {
     return NULL;
   }
   uv_async_init(&loop->uv, &loop->wake, on_wake);
-  uv_signal_init(&loop->uv, &loop->sigchld);
-  loop->sigchld.data = loop;
-  uv_signal_start(&loop->sigchld, on_sigchld, SIGCHLD);
   uv_timer_init(&loop->uv, &loop->curl_timer);
   loop->curl_timer.data = loop;
   uv_timer_init(&loop->uv, &loop->poll_timer);
@@ -668,21 +621,19 @@ lb_loop *lb_loop_new(const char **err) {
   return loop;
 }
 
-/* What is still open at exit (libcurl's sockets, the loop's own handles) is closed here. */
+/* What is still open at exit (libcurl's sockets, the loop's own handles, children still running,
+   which go on) is closed here. */
 static void close_handle(uv_handle_t *handle, void *arg) {
   lb_loop *loop = arg;
-  int own = handle == (uv_handle_t *)&loop->wake || handle == (uv_handle_t *)&loop->sigchld ||
+  int own = handle == (uv_handle_t *)&loop->wake ||
             handle == (uv_handle_t *)&loop->curl_timer || handle == (uv_handle_t *)&loop->poll_timer ||
             handle == (uv_handle_t *)&loop->before_wait;
-  if (!uv_is_closing(handle)) uv_close(handle, own ? NULL : waiter_free);
+  if (!uv_is_closing(handle))
+    uv_close(handle, own ? NULL : handle->type == UV_PROCESS ? on_child_closed : waiter_free);
 }
 
 void lb_loop_free(lb_loop *loop) {
   if (loop == NULL) return;
-  /* Reap what has exited; children still running are left to init once we exit. */
-  for (int i = 0; i < loop->nchildren; i++)
-    if (!loop->children[i].reaped) waitpid(loop->children[i].pid, NULL, WNOHANG);
-  free(loop->children);
   for (int i = 0; i < loop->nidle; i++) lb_curl.easy_cleanup(loop->idle[i]);
   free(loop->idle);
   if (loop->multi != NULL) {
@@ -713,11 +664,10 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
     case LB_TIMER: waiter_drop(h); break;
     case LB_FDWATCH: fd_stop(loop, h); break;
     case LB_HTTP: http_cancel(loop, h); break;
-    case LB_PROCESS: {
-      lb_child *c = child_find(loop, h->pid);
-      if (c != NULL && c->h == h) c->h = NULL;  /* still reaped, by reap() */
+    case LB_PROCESS:
+      if (h->child != NULL) h->child->h = NULL;  /* still reaped, by libuv */
+      h->child = NULL;
       break;
-    }
   }
   h->state = LB_CANCELLED;
   loop->pending--;
@@ -725,7 +675,6 @@ void lb_loop_cancel(lb_loop *loop, lb_handle *h) {
 
 int lb_loop_poll(lb_loop *loop, double timeout) {
   loop->stats.polls++;
-  reap(loop);  /* a child may have exited before its handle was registered */
   if (loop->ready_head) timeout = 0;
   if (timeout < 0 && loop->pending == 0) {
     if (!sig_unread) return 1;

@@ -1,8 +1,8 @@
 /*
 ** loop.h: the event loop. One per process, owned by the host, created before the Lua state and
 ** freed after it. It runs on libuv: timers are uv_timers, watched descriptors and libcurl's
-** sockets uv_polls, SIGINT/SIGTERM wake it through a uv_async and SIGCHLD through a uv_signal,
-** after which it reaps the children it is told about. Work items are lb_handles: starting one
+** sockets uv_polls, children are uv_spawn'ed processes that libuv reaps, and SIGINT/SIGTERM wake
+** it through a uv_async. Work items are lb_handles: starting one
 ** never blocks, and a handle that finishes is moved to a ready queue that the Lua scheduler
 ** drains after lb_loop_poll returns. No Lua code ever runs inside this file.
 */
@@ -10,10 +10,12 @@
 #define LB_LOOP_H
 
 #include <sys/types.h>
+#include <uv.h>
 
 typedef struct lb_loop lb_loop;
 typedef struct lb_http lb_http;
 typedef struct lb_waiter lb_waiter;
+typedef struct lb_child lb_child;
 
 enum lb_handle_kind { LB_TIMER = 1, LB_FDWATCH, LB_HTTP, LB_PROCESS };
 enum lb_handle_state { LB_IDLE = 0, LB_PENDING, LB_READY, LB_DONE, LB_CANCELLED };
@@ -34,8 +36,8 @@ typedef struct lb_handle {
   lb_http *http;                /* LB_HTTP */
   struct lb_handle *next_queued; /* LB_HTTP: waiting for a transfer slot */
   double queued_at;             /* LB_HTTP: when it started waiting */
-  pid_t pid;                    /* LB_PROCESS: the child watched */
-  int wstatus;                  /* LB_PROCESS: raw waitpid status; -1 running, -2 lost */
+  lb_child *child;              /* LB_PROCESS: the child watched, until it has exited */
+  int wstatus;                  /* LB_PROCESS: as lb_child_status */
 } lb_handle;
 
 /* Returns a new loop, or NULL with *err describing why. */
@@ -47,34 +49,32 @@ double lb_now(void);
 
 /*
 ** Makes the loop ready for HTTP: loads libcurl (see dynlib.h), initialises it and creates the
-** multi handle, on the first call. Before lb_http_new and lb_loop_http_start. Returns 0, or -1
-** with *err describing why.
+** multi handle, on the first call, with room for `slots` transfers at once (later requests
+** queue). Before lb_http_new and lb_loop_http_start. Returns 0, or -1 with *err describing why.
 */
-int lb_loop_http_init(lb_loop *loop, const char **err);
+int lb_loop_http_init(lb_loop *loop, int slots, const char **err);
 
 /* Starting: each returns 0, or -1 with errno set; the handle is then LB_PENDING. */
 int lb_loop_timer_start(lb_loop *loop, lb_handle *h, double seconds);
 int lb_loop_fd_start(lb_loop *loop, lb_handle *h, int fd, int events);
 int lb_loop_http_start(lb_loop *loop, lb_handle *h);
-/* Transfers run at once unless LAKEBASE_MAX_REQUESTS says otherwise; later requests queue. */
-#define LB_HTTP_LIMIT 64
+#define LB_HTTP_LIMIT 64  /* slots unless the Lua layer says otherwise (LAKEBASE_MAX_REQUESTS) */
 /*
-** Watches a child started by this process; the handle finishes when it has exited and been
-** reaped. Also re-watches a child whose previous handle was cancelled (ready at once when it
-** was reaped meanwhile). Fails with EBUSY when another handle already watches pid.
+** Starts a child with uv_spawn (opts->exit_cb is the loop's own). pdeathsig: a signal the child
+** is sent when this process ends, however it ends (see watchdog.h); 0 for none. Returns 0 with
+** *out set, or a negative libuv error code.
 */
-int lb_loop_process_start(lb_loop *loop, lb_handle *h, pid_t pid);
-
+int lb_loop_spawn(lb_loop *loop, uv_process_options_t *opts, int pdeathsig, lb_child **out);
+pid_t lb_child_pid(const lb_child *c);
+/* -1 while the child runs, then its exit code (0-255), or 256 + the signal that ended it. */
+int lb_child_status(const lb_child *c);
+/* Its owner is gone: c is freed once the child has exited (a running child goes on). */
+void lb_child_release(lb_child *c);
 /*
-** What the loop knows of child pid: LB_CHILD_UNKNOWN (never started here, or forgotten),
-** LB_CHILD_RUNNING (not reaped yet: signalling it is safe), or LB_CHILD_REAPED with *wstatus
-** (it exited while no handle watched it).
+** The handle finishes when c has exited, at once when it already has. Also watches again after
+** a previous handle was cancelled. Fails with EBUSY when another handle watches c.
 */
-enum { LB_CHILD_UNKNOWN = 0, LB_CHILD_RUNNING, LB_CHILD_REAPED };
-int lb_loop_process_state(const lb_loop *loop, pid_t pid, int *wstatus);
-
-/* The owner of child pid is gone: forget its status once reaped (it is still reaped). */
-void lb_loop_process_release(lb_loop *loop, pid_t pid);
+int lb_loop_process_start(lb_loop *loop, lb_handle *h, lb_child *c);
 
 /* fd is about to be closed: a handle watching it finishes now with LB_EV_HUP | LB_EV_ERROR. */
 void lb_loop_fd_closing(lb_loop *loop, int fd);

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include "lua.h"
 #include "lauxlib.h"
+#include "lcore.h"
 #include "lpg.h"
 #include "dynlib.h"
 
@@ -289,15 +290,7 @@ static const luaL_Reg conn_methods[] = {
 };
 
 void lb_pg_register(lua_State *L, lb_loop *loop) {
-  luaL_newmetatable(L, PG_MT);
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, p_close, 1);
-  lua_setfield(L, -2, "__gc");
-  luaL_newlibtable(L, conn_methods);
-  lua_pushlightuserdata(L, loop);
-  luaL_setfuncs(L, conn_methods, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-  lua_pushcfunction(L, c_pg_connect);
-  lua_setfield(L, -2, "pg_connect");
+  static const luaL_Reg meta[] = {{"__gc", p_close}, {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"pg_connect", c_pg_connect}, {NULL, NULL}};
+  lb_core_class(L, loop, PG_MT, meta, conn_methods, funcs);
 }

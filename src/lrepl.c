@@ -6,6 +6,7 @@
 ** in a file written with mode 0600. Tab completion asks a Lua function (the REPL's own code, run
 ** protected) for candidates.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lrepl.h"
+#include "lsocket.h"
 #include "dynlib.h"
 
 /*
@@ -58,11 +60,16 @@ static struct {
   char **candidates;   /* completion candidates from Lua, NULL-terminated */
 } R = {NULL, LUA_NOREF, NULL, 0, 0, NULL, NULL};
 
+/* Stops line editing, when it runs: the terminal is ours again. */
+static void edit_stop(void) {
+  if (R.installed) ed.rl_callback_handler_remove();
+  R.installed = 0;
+}
+
 static void on_line(char *line) {
   R.have_line = 1;
   R.line = line;
-  ed.rl_callback_handler_remove();  /* no echo until the next prompt */
-  R.installed = 0;
+  edit_stop();  /* no echo until the next prompt */
 }
 
 static void free_candidates(void) {
@@ -136,7 +143,7 @@ static int c_open(lua_State *L) {
 static int c_prompt(lua_State *L) {
   need_libedit(L);
   const char *prompt = luaL_checkstring(L, 1);
-  if (R.installed) ed.rl_callback_handler_remove();
+  edit_stop();
   R.have_line = 0;
   ed.rl_callback_handler_install(prompt, on_line);
   R.installed = 1;
@@ -163,13 +170,23 @@ static int c_feed(lua_State *L) {
   return 1;
 }
 
+/*
+** core.repl_stdin() -> a copy of standard input as a non-blocking Socket, for input that is not a
+** terminal (a pipe, a file): libedit's callback interface neither reads it line by line nor
+** reports its end, so the REPL reads it itself.
+*/
+static int c_stdin(lua_State *L) {
+  int fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return luaL_error(L, "standard input: %s", strerror(errno));
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);  /* shared with descriptor 0: no terminal */
+  lb_socket_push_fd(L, fd);
+  return 1;
+}
+
 /* core.repl_interrupt(): abandons the line being edited (Ctrl-C at the prompt). */
 static int c_interrupt(lua_State *L) {
   need_libedit(L);
-  if (R.installed) {
-    ed.rl_callback_handler_remove();
-    R.installed = 0;
-  }
+  edit_stop();
   fputs("^C\n", stdout);
   fflush(stdout);
   return 0;
@@ -178,10 +195,7 @@ static int c_interrupt(lua_State *L) {
 /* core.repl_close(): saves the history (mode 0600) and restores the terminal. */
 static int c_close(lua_State *L) {
   need_libedit(L);
-  if (R.installed) {
-    ed.rl_callback_handler_remove();
-    R.installed = 0;
-  }
+  edit_stop();
   if (R.history) {
     /* Created private before anything is written: lines may hold secrets. */
     int fd = open(R.history, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -205,7 +219,7 @@ static int c_close(lua_State *L) {
 void lb_repl_register(lua_State *L) {
   static const luaL_Reg funcs[] = {
     {"repl_open", c_open}, {"repl_prompt", c_prompt}, {"repl_feed", c_feed},
-    {"repl_interrupt", c_interrupt}, {"repl_close", c_close}, {NULL, NULL}
+    {"repl_interrupt", c_interrupt}, {"repl_close", c_close}, {"repl_stdin", c_stdin}, {NULL, NULL}
   };
   luaL_setfuncs(L, funcs, 0);
 }

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include "lua.h"
 #include "lauxlib.h"
+#include "lcore.h"
 #include "lsocket.h"
 #include "platform.h"
 
@@ -60,69 +61,61 @@ static int fail(lua_State *L, int err) {
   return 2;
 }
 
-static int resolve(lua_State *L, const char *host, int port, struct sockaddr_storage *sa, socklen_t *len) {
+/*
+** A new TCP socket for host (argument 1, a numeric address: DNS would block the loop) and port
+** (argument 2), pushed; *sa and *len: the address. [-0, +1]
+*/
+static lb_socket *tcp_socket(lua_State *L, struct sockaddr_storage *sa, socklen_t *len) {
+  const char *host = luaL_checkstring(L, 1);
+  lua_Integer port = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, port >= 0 && port <= 65535, 2, "port must be between 0 and 65535");
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;  /* no DNS: it would block the loop */
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
   char service[16];
-  snprintf(service, sizeof service, "%d", port);
+  snprintf(service, sizeof service, "%d", (int)port);
   int rc = getaddrinfo(host, service, &hints, &res);
-  if (rc != 0) return luaL_error(L, "bad address '%s' (a numeric IP address was expected): %s", host, gai_strerror(rc));
+  if (rc != 0) luaL_error(L, "bad address '%s' (a numeric IP address was expected): %s", host, gai_strerror(rc));
   memcpy(sa, res->ai_addr, res->ai_addrlen);
   *len = res->ai_addrlen;
   freeaddrinfo(res);
-  return 0;
+  lb_socket *s = new_socket(L);
+  s->fd = lb_socket_nonblocking(sa->ss_family);
+  return s;
 }
 
-static int check_port(lua_State *L, int i) {
-  lua_Integer p = luaL_checkinteger(L, i);
-  luaL_argcheck(L, p >= 0 && p <= 65535, i, "port must be between 0 and 65535");
-  return (int)p;
+/* A socket that could not be set up is closed: returns nil, reason as fail does. */
+static int give_up(lua_State *L, lb_socket *s) {
+  int e = errno;
+  if (s->fd >= 0) close(s->fd);
+  s->fd = -1;
+  return fail(L, e);
 }
 
 /* core.listen(host, port[, backlog]) -> socket (port 0 picks a free one; see socket:port()) */
 static int s_listen(lua_State *L) {
-  const char *host = luaL_checkstring(L, 1);
-  int port = check_port(L, 2);
-  int backlog = (int)luaL_optinteger(L, 3, 511);
+  int backlog = (int)luaL_optinteger(L, 3, 511), one = 1;
   struct sockaddr_storage sa;
   socklen_t len;
-  resolve(L, host, port, &sa, &len);
-  lb_socket *s = new_socket(L);
-  s->fd = lb_socket_nonblocking(sa.ss_family);
-  if (s->fd < 0) return fail(L, errno);
-  int one = 1;
-  setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(s->fd, (struct sockaddr *)&sa, len) != 0 || listen(s->fd, backlog) != 0) {
-    int e = errno;
-    close(s->fd);
-    s->fd = -1;
-    return fail(L, e);
-  }
+  lb_socket *s = tcp_socket(L, &sa, &len);
+  if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(s->fd, (struct sockaddr *)&sa, len) != 0 || listen(s->fd, backlog) != 0)
+    return give_up(L, s);
   s->listening = 1;
   return 1;
 }
 
 /* core.connect(host, port) -> socket, connecting; wait for "w", then socket:connect_error() */
 static int s_connect(lua_State *L) {
-  const char *host = luaL_checkstring(L, 1);
-  int port = check_port(L, 2);
   struct sockaddr_storage sa;
   socklen_t len;
-  resolve(L, host, port, &sa, &len);
-  lb_socket *s = new_socket(L);
-  s->fd = lb_socket_nonblocking(sa.ss_family);
-  if (s->fd < 0) return fail(L, errno);
   int one = 1;
-  setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (connect(s->fd, (struct sockaddr *)&sa, len) != 0 && errno != EINPROGRESS) {
-    int e = errno;
-    close(s->fd);
-    s->fd = -1;
-    return fail(L, e);
-  }
+  lb_socket *s = tcp_socket(L, &sa, &len);
+  if (s->fd < 0 || setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+      (connect(s->fd, (struct sockaddr *)&sa, len) != 0 && errno != EINPROGRESS))
+    return give_up(L, s);
   return 1;
 }
 
@@ -269,24 +262,8 @@ static const luaL_Reg socket_methods[] = {
 };
 
 void lb_socket_register(lua_State *L, lb_loop *loop) {
-  luaL_newmetatable(L, SOCKET_MT);
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, s_close, 1);
-  lua_setfield(L, -2, "__gc");
-  lua_pushlightuserdata(L, loop);
-  lua_pushcclosure(L, s_close, 1);
-  lua_setfield(L, -2, "__close");
-  lua_pushcfunction(L, s_tostring);
-  lua_setfield(L, -2, "__tostring");
-  luaL_newlibtable(L, socket_methods);
-  lua_pushlightuserdata(L, loop);
-  luaL_setfuncs(L, socket_methods, 1);  /* all get the loop; only close uses it */
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-  lua_pushcfunction(L, s_listen);
-  lua_setfield(L, -2, "listen");
-  lua_pushcfunction(L, s_connect);
-  lua_setfield(L, -2, "connect");
-  lua_pushcfunction(L, s_connect_unix);
-  lua_setfield(L, -2, "connect_unix");
+  static const luaL_Reg meta[] = {{"__gc", s_close}, {"__close", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"listen", s_listen}, {"connect", s_connect}, {"connect_unix", s_connect_unix},
+                                   {NULL, NULL}};
+  lb_core_class(L, loop, SOCKET_MT, meta, socket_methods, funcs);  /* only close uses the loop */
 }

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 #include "lua.h"
 #include "lauxlib.h"
+#include "lcore.h"
 #include "ltls.h"
 #include "lsocket.h"
 #include "dynlib.h"
@@ -248,14 +249,17 @@ static int s_version(lua_State *L) {
   return 1;
 }
 
+/* Sends close_notify when it can without waiting (the session is argument 1). */
+static void send_close_notify(lua_State *L, tls_session *s) {
+  if (!sockets_open(L, s)) return;
+  ossl.ERR_clear_error();
+  ossl.SSL_shutdown(s->ssl);
+  ossl.ERR_clear_error();
+}
+
 /* session:shutdown(): sends close_notify when it can without waiting; reading goes on. */
 static int s_shutdown(lua_State *L) {
-  tls_session *s = check_session(L);
-  if (sockets_open(L, s)) {
-    ossl.ERR_clear_error();
-    ossl.SSL_shutdown(s->ssl);
-    ossl.ERR_clear_error();
-  }
+  send_close_notify(L, check_session(L));
   return 0;
 }
 
@@ -266,11 +270,7 @@ static int s_shutdown(lua_State *L) {
 static int s_close(lua_State *L) {
   tls_session *s = luaL_checkudata(L, 1, SESSION_MT);
   if (s->ssl == NULL) return 0;
-  if (sockets_open(L, s)) {
-    ossl.ERR_clear_error();
-    ossl.SSL_shutdown(s->ssl);
-    ossl.ERR_clear_error();
-  }
+  send_close_notify(L, s);
   ossl.SSL_free(s->ssl);
   s->ssl = NULL;
   return 0;
@@ -282,22 +282,10 @@ static const luaL_Reg session_methods[] = {
 };
 
 void lb_tls_register(lua_State *L) {
-  luaL_newmetatable(L, CTX_MT);
-  lua_pushcfunction(L, ctx_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_newtable(L);
-  lua_pushcfunction(L, ctx_session);
-  lua_setfield(L, -2, "session");
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, SESSION_MT);
-  lua_pushcfunction(L, s_close);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, s_close);
-  lua_setfield(L, -2, "__close");
-  luaL_newlib(L, session_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-  lua_pushcfunction(L, c_tls_server);
-  lua_setfield(L, -2, "tls_server");
+  static const luaL_Reg ctx_meta[] = {{"__gc", ctx_gc}, {NULL, NULL}};
+  static const luaL_Reg ctx_methods[] = {{"session", ctx_session}, {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", s_close}, {"__close", s_close}, {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"tls_server", c_tls_server}, {NULL, NULL}};
+  lb_core_class(L, NULL, CTX_MT, ctx_meta, ctx_methods, NULL);
+  lb_core_class(L, NULL, SESSION_MT, meta, session_methods, funcs);
 }

@@ -15,13 +15,7 @@ int lb_socket_nonblocking(int family);
 /* accept, the new socket non-blocking and closed on exec; -1 with errno set. */
 int lb_accept_nonblocking(int fd, struct sockaddr *sa, socklen_t *len);
 
-/* In a child between fork and exec (async-signal-safe): */
-/* sig is sent to this process when parent dies: by the kernel on Linux, by a watchdog process
-   elsewhere. */
-void lb_child_parent_death_signal(int sig, pid_t parent);
 /* Descriptors from lowfd up close on exec (best effort). */
-void lb_child_cloexec_from(int lowfd);
-/* execvp with an environment; returns only on failure. */
-void lb_child_exec(const char *file, char *const argv[], char *const envp[]);
+void lb_cloexec_from(int lowfd);
 
 #endif

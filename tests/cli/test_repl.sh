@@ -50,6 +50,24 @@ check "--local opens a REPL with a ready client" bash -c "grep -q 'client. is re
 echo 'print("piped " .. 1 + 1)' | "$LB" >"$tmp/out" 2>&1
 check "piped input that is not a terminal runs as a script" bash -c "grep -q '^piped 2$' $tmp/out"
 
+# `lakebase repl` with input that is not a terminal. It used to hand the pipe to libedit, which
+# neither ran the lines nor reported the end: nothing printed, and the REPL spun at full CPU
+# forever on the closed pipe. Now the lines run as typed, without banner or prompts, and it ends
+# at the end of input: status 0, or 1 when a line failed.
+printf 'x = 6 * 7\nx\nfor i = 1, 2 do\nprint("line " .. i)\nend\nlakebase.sleep(0.1) return "slept"\nprint("last, no newline")' \
+  | timeout 10 "$LB" repl >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "piped lines run one by one; the end of input ends the REPL with status 0" rc_is 0
+check "their results print, with no banner or prompt" bash -c "[ \"\$(cat $tmp/out)\" = \"\$(printf '42\nline 1\nline 2\n\"slept\"\nlast, no newline')\" ]"
+printf 'print(1)\nerror("boom")\nprint(2)\n' | timeout 10 "$LB" repl >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "a failing piped line is reported, the rest run, and the status is 1" bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \"\$(cat $tmp/out)\" = \"\$(printf '1\nerror: stdin:1: boom\n2')\" ]"
+printf 'function f(\n' >"$tmp/incomplete.lua"
+timeout 10 "$LB" repl <"$tmp/incomplete.lua" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "input from a file; a statement left incomplete at its end is an error (status 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"expected near <eof>\" $tmp/out"
+timeout 10 "$LB" repl </dev/null >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "empty input (/dev/null, which cannot be polled) ends at once with status 0" rc_is 0
+{ printf 'print("first")\n'; sleep 1; printf 'print("after a pause")\n'; } | timeout 10 "$LB" repl >"$tmp/out" 2>"$tmp/err"
+check "a line written later to a pipe left open is read when it comes" bash -c "[ \"\$(cat $tmp/out)\" = \"\$(printf 'first\nafter a pause')\" ]"
+
 # The grid's limits from the environment (rows shaped as conn:statement gives them).
 grid='local r = {fields = {"n", "s"}, types = {23, 25}, rows = {}, command = "SELECT 5"}
 for i = 1, 5 do r.rows[i] = {i, string.rep("x", 30)} end

@@ -100,6 +100,21 @@ T.test("env replaces the environment and cwd sets the directory", function()
     "cannot run 'pwd': cannot change directory to '/nonexistent/dir': No such file or directory", "bad cwd")
 end)
 
+T.test("user runs the child as another account, or says why it cannot", function()
+  T.raises(function() lb.exec { "id", user = "no-such-user-lb" } end, "no such user 'no%-such%-user%-lb'",
+    "an unknown account")
+  local me = lb.exec { "id", "-u" }.stdout
+  if me == "0\n" then
+    -- Root drops everything: uid, gid and the supplementary groups (PostgreSQL runs this way).
+    T.eq(lb.exec { "id", user = "nobody" }.stdout, lb.exec { "id", "nobody" }.stdout, "id as nobody")
+  else
+    T.raises(function() lb.exec { "id", user = "root" } end,
+      "cannot run 'id' as user 'root': Operation not permitted", "not root")
+  end
+  T.raises(function() lb.exec { "pwd", cwd = "/etc/passwd" } end,
+    "cannot change directory to '/etc/passwd': Not a directory", "a file as the directory")
+end)
+
 T.test("20 processes sleeping 0.5 s run concurrently", function()
   local fns = {}
   for i = 1, 20 do fns[i] = function() return lb.exec { "sleep", "0.5" }.code end end
@@ -253,10 +268,17 @@ T.test("pdeathsig: the child is signalled when lakebase itself dies", function()
   local pid = read_pidfile(pidfile)
   os.remove(pidfile)
   T.ok(not dead(pid), "the grandchild runs")
+  -- The signal comes from the inner lakebase's watchdog: its child, in a session of its own.
+  local ps = lb.exec { "ps", "-o", "pid=,sid=,args=", "--ppid", tostring(inner.pid) }.stdout
+  local watchdog, sid = ps:match("(%d+)%s+(%d+)%s+%S+ __watchdog\n")
+  T.ok(watchdog, "the inner lakebase runs a watchdog: " .. ps)
+  T.eq(sid, watchdog, "the watchdog leads a session of its own (Ctrl-C for the host does not end it)")
   inner:kill("KILL")
   T.eq(select(2, inner:wait()), "KILL", "the inner lakebase was killed")
   wait_dead(pid)
   T.ok(dead(pid), "its child got SIGKILL too")
+  wait_dead(tonumber(watchdog))
+  T.ok(dead(tonumber(watchdog)), "the watchdog ends once it has sent its signals")
   T.raises(function() process.spawn { "true", pdeathsig = "NOPE" } end,
     'pdeathsig must be a signal name.*got "NOPE"', "bad pdeathsig")
 end)

@@ -232,8 +232,8 @@ local COMMANDS = {
   repl = function()
     local home = os.getenv("HOME")
     local history = os.getenv("LAKEBASE_HISTORY") or ((home and home ~= "" and home or ".") .. "/.lakebase_history")
-    require("lakebase.cli.repl").run { history = history }
-    return 0
+    local failed = require("lakebase.cli.repl").run { history = history }
+    return failed and not require("lakebase.core").isatty(0) and 1 or 0
   end,
 }
 

@@ -186,6 +186,34 @@ local function read_line(prompt)
   end
 end
 
+-- Standard input that is not a terminal (a pipe, a file) is read here, without libedit, which
+-- neither reads it line by line nor reports its end. Returns a read_line: the next line (a last
+-- one without a newline too), or false at the end.
+local function input_reader()
+  local stdin, buf, ended = core.repl_stdin(), "", false
+  return function()
+    while true do
+      local nl = buf:find("\n", 1, true)
+      if nl or (ended and buf ~= "") then
+        local line = buf:sub(1, (nl or #buf + 1) - 1)
+        buf = buf:sub((nl or #buf) + 1)
+        return line
+      end
+      if ended then return false end
+      local data, err = stdin:recv()
+      if data then
+        buf = buf .. data
+      elseif err == "eof" then
+        ended = true
+      elseif err == "again" then
+        sched.wait(core.watch(stdin, "r"))
+      else
+        error("reading standard input: " .. err, 0)
+      end
+    end
+  end
+end
+
 -- Compiles the input: as an expression first (printed), then as statements. Returns the chunk,
 -- or nil and "incomplete" when more lines are needed, or nil and the syntax error.
 local function compile(src)
@@ -198,25 +226,35 @@ local function compile(src)
   return nil, err
 end
 
---- Runs the REPL until end of input. opts.history: the history file.
+--- Runs the REPL until end of input. opts.history: the history file. Returns true when a line
+-- failed (an error, a syntax error, a statement left incomplete at the end): for input that is
+-- not a terminal, the exit status says so.
 function M.run(opts)
   opts = opts or {}
   local lb = require "lakebase"
   local ok, client = pcall(lb.default_client)
   _G.client = ok and client or nil
-  io.stdout:write("lakebase ", lb.version, " — Lua 5.4 on an event loop. Ctrl-C cancels a line, Ctrl-D quits.\n")
-  if ok then
-    io.stdout:write("`client` is ready for ", client.host, ".\n")
-  else
-    io.stdout:write("No workspace configured (", errors.message(client), ");\n",
+  -- Input from a pipe or a file: no banner and no prompts, only what the lines print.
+  local terminal = core.isatty(0)
+  local say = terminal and io.stdout or io.stderr
+  if terminal then
+    say:write("lakebase ", lb.version, " — Lua 5.4 on an event loop. Ctrl-C cancels a line, Ctrl-D quits.\n")
+  end
+  if ok and terminal then
+    say:write("`client` is ready for ", client.host, ".\n")
+  elseif not ok then
+    say:write("No workspace configured (", errors.message(client), ");\n",
       "use lakebase.client{...}, or start with --local for an embedded emulator.\n")
   end
   local running  -- the task of the line being run
   local buffer   -- the lines of an unfinished statement
+  local failed = false
   sched.on_signal = function(sig)
     if sig ~= "SIGINT" then return false end
     if running then
       running:cancel("interrupted by SIGINT")
+    elseif not terminal then
+      return false  -- waiting for piped input: ends the REPL as any program
     else  -- at the prompt: drop what was typed and start over
       buffer = nil
       core.repl_interrupt()
@@ -224,15 +262,21 @@ function M.run(opts)
     end
     return true
   end
-  core.repl_open(opts.history, M.complete)
+  if terminal then core.repl_open(opts.history, M.complete) end
   local closer <close> = setmetatable({}, { __close = function()
     sched.on_signal = nil
-    core.repl_close()
+    if terminal then core.repl_close() end
   end })
+  local next_line = not terminal and input_reader()
   while true do
-    local line = read_line(buffer and ">> " or "> ")
+    local line
+    if terminal then line = read_line(buffer and ">> " or "> ") else line = next_line() end
     if line == false then
-      io.stdout:write("\n")
+      if terminal then io.stdout:write("\n") end
+      if buffer then
+        io.stdout:write(select(2, load(buffer, "=stdin", "t")), "\n")
+        failed = true
+      end
       break
     end
     do
@@ -242,11 +286,13 @@ function M.run(opts)
         buffer = nil
         if not chunk then
           io.stdout:write(err, "\n")
+          failed = true
         else
           running = sched.spawn(chunk)
           local res = table.pack(pcall(running.join, running))
           running = nil
           if not res[1] then
+            failed = true
             local e = res[2]
             if errors.is(e, "cancelled") then
               io.stdout:write("cancelled\n")
@@ -260,6 +306,7 @@ function M.run(opts)
       end
     end
   end
+  return failed
 end
 
 return M

@@ -87,9 +87,11 @@ function M.request(opts)
     error(errors.new { kind = "network", reason = "insecure", cause = insecure, message = insecure, url = url,
       method = method, retryable = false }, 2)
   end
+  if policy.max_requests_problem then error("http: " .. policy.max_requests_problem, 2) end
   local max_body = opts.max_body or policy.max_body
   local h = core.http { method = method, url = opts.url, headers = headers, body = opts.body,
-    timeout = opts.timeout, max_body = max_body, ca_file = policy.CA_FILE, ca_path = policy.CA_PATH }
+    timeout = opts.timeout, max_body = max_body, ca_file = policy.CA_FILE, ca_path = policy.CA_PATH,
+    slots = policy.max_requests }
   sched.wait(h)
   local status, raw, body, seconds, over = h:result()
   if status == nil then

@@ -25,6 +25,22 @@ do
   end
 end
 
+--- HTTP transfers in flight at once: LAKEBASE_MAX_REQUESTS (1-10000), else 64; later requests
+-- queue in the loop, holding no connection. A malformed variable sets `max_requests_problem`,
+-- raised by the first request.
+M.max_requests = 64
+do
+  local text = os.getenv("LAKEBASE_MAX_REQUESTS")
+  if text and text ~= "" then
+    local n = text:match("^%d+$") and math.tointeger(tonumber(text))
+    if n and n >= 1 and n <= 10000 then
+      M.max_requests = n
+    else
+      M.max_requests_problem = "LAKEBASE_MAX_REQUESTS is '" .. text:sub(1, 40) .. "': expected a whole number from 1 to 10000"
+    end
+  end
+end
+
 --- What a transport failure means, by libcurl error code (curl/curl.h), in one place:
 -- retry      the network or the server may recover: retried (refused, reset, timed out, no answer)
 -- truncated  the request arrived but the answer was cut short: retried only when sending the

@@ -73,14 +73,15 @@ local function check(fname, opts)
       argerror(fname, "unknown option " .. quote(k))
     end
   end
-  local env = opts.env
-  if env ~= nil then
-    if type(env) ~= "table" then argerror(fname, "env must be a table of strings, got " .. type(env)) end
-    for k, v in pairs(env) do
+  local env  -- core.spawn takes "NAME=value" strings
+  if opts.env ~= nil then
+    if type(opts.env) ~= "table" then argerror(fname, "env must be a table of strings, got " .. type(opts.env)) end
+    env = {}
+    for k, v in pairs(opts.env) do
       if type(k) ~= "string" or k == "" or k:find("[=\0]") then
         argerror(fname, "env name must be a non-empty string without '=', got " .. quote(k))
       end
-      check_string(fname, v, "env value of " .. k)
+      env[#env + 1] = k .. "=" .. check_string(fname, v, "env value of " .. k)
     end
   end
   if opts.cwd ~= nil then check_string(fname, opts.cwd, "cwd") end
@@ -163,8 +164,7 @@ function Process:wait()
   end
   local what, v = self._proc:status()
   if what == "exited" then return v, nil end
-  if what == "signaled" then return nil, v end
-  return nil, nil  -- "unknown": someone else reaped it
+  return nil, v  -- "signaled", and the signal's name
 end
 
 --- "running", or "exited", code, or "signaled", signal.
@@ -314,8 +314,7 @@ local function tail(s)
 end
 
 local function exit_error(argv, r)
-  local what = r.code and ("exited with code " .. r.code) or r.signal and ("was killed by signal " .. r.signal)
-    or "ended with an unknown status"
+  local what = r.code and ("exited with code " .. r.code) or ("was killed by signal " .. r.signal)
   local t = tail(r.stderr ~= "" and r.stderr or r.stdout)
   return errors.new { kind = "process", argv = argv, code = r.code, signal = r.signal, stdout = r.stdout,
                       stderr = r.stderr,
