@@ -113,6 +113,14 @@ run postgres update-endpoint projects/shop/branches/production/endpoints/primary
 check "a number written as a decimal string is sent as a number" bash -c "[ \"\$(jq .status.autoscaling_limit_max_cu $tmp/out)\" = 4 ]"
 run postgres create-branch projects/shop x --json '{not json'
 check "bad --json exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--json is not valid JSON' $tmp/err"
+for arr in '[]' '[ ]' '[{}]'; do
+  run -v postgres create-branch projects/shop x --json "$arr"
+  check "--json $arr, an array, is refused: exit 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -qF -- '--json must be a JSON object, got $arr' $tmp/err"
+  check "  before any request" no_request_sent
+done
+run -v postgres create-branch projects/shop x --json '{"spec": []}'
+check "an empty array for the spec object is refused: exit 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -qF 'invalid value for spec: expected an object, got an array' $tmp/err"
+check "  before any request" no_request_sent
 run postgres list-projects --frobnicate
 check "an unknown flag exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown flag '--frobnicate'\" $tmp/err"
 run postgres create-branch projects/shop x --timeout soon

@@ -45,6 +45,11 @@ run types defs
 check "a .luarc.json that is not JSON: exit 1" rc_is 1
 check "naming the file and the way out" err_has ".luarc.json is not a JSON object.*--no-luarc"
 check "and nothing is written" bash -c "[ ! -e defs ] && [ \"\$(cat .luarc.json)\" = '{\"workspace\": ' ]"
+echo '[]' >.luarc.json
+run types defs
+check "a .luarc.json holding an empty array, not an object: exit 1, nothing written" bash -c \
+  "[ \$(cat $tmp/rc) = 1 ] && grep -q '.luarc.json is not a JSON object' $tmp/err && [ ! -e defs ] && [ \"\$(cat .luarc.json)\" = '[]' ]"
+echo '{"workspace": ' >.luarc.json
 run types defs --no-luarc
 check "--no-luarc writes the definitions only" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ -s defs/resources.lua ] && [ \"\$(cat .luarc.json)\" = '{\"workspace\": ' ]"
 run types

@@ -155,6 +155,8 @@ T.test("answers of the wrong shape raise one clear error naming the request, not
     { '{"name": 5}', function() return bad:get("projects/p") end, "GET projects/p: the resource has no name" },
     { '{"name": "projects/p", "spec": [1]}', function() return bad:get("projects/p") end,
       "GET projects/p: spec is an array, expected an object" },
+    { '{"name": "projects/p", "status": []}', function() return bad:get("projects/p") end,
+      "GET projects/p: status is an array, expected an object" },
     { '{"projects": {"a": 1}}', function() for _ in bad:projects() do end end, "GET projects: projects is not an array" },
     { '{"projects": [{"uid": "x"}]}', function() for _ in bad:projects() do end end,
       "GET projects: projects%[1%] has no name" },

@@ -7,7 +7,8 @@
 -- the service gains fields often; the emulator ignores them), while a value of a known field that
 -- is wrong is an error naming the field, the value and what was expected.
 local validate = require "lakebase.api.validate"
-local json_null = require("lakebase.base.json").null
+local json = require "lakebase.base.json"
+local json_null, array_mt = json.null, json.array_mt
 
 local M = {}
 
@@ -61,8 +62,8 @@ local function shown(v)
     return string.format("%q", #v > 80 and (v:sub(1, 77) .. "...") or v)
   elseif v == json_null then
     return "null"
-  elseif type(v) == "table" then
-    return (next(v) == nil or #v > 0) and "an array" or "an object"
+  elseif type(v) == "table" then  -- decoded arrays, empty ones too, are marked as arrays
+    return (getmetatable(v) == array_mt or #v > 0) and "an array" or "an object"
   end
   return tostring(v)
 end
@@ -78,7 +79,7 @@ local function one_of(values, v)
 end
 
 local function is_object(v)
-  return type(v) == "table" and v ~= json_null and (next(v) == nil or #v == 0)
+  return type(v) == "table" and v ~= json_null and getmetatable(v) ~= array_mt and (next(v) == nil or #v == 0)
 end
 local function is_array(v)
   if type(v) ~= "table" or v == json_null then return false end

@@ -111,27 +111,116 @@ function M.pretty(v)
   return out
 end
 
--- cjson gives every number as a float; JSON integers become Lua integers, as users expect
--- (a port prints as 5432, not 5432.0).
-local tointeger = math.tointeger
-local function integers(t)
+-- Empty arrays. This lua-cjson (2.1) decodes `[]` and `{}` alike, as empty tables, and has no
+-- decode_array_with_array_mt; so each `[]` outside strings is first replaced by a marker string,
+-- which becomes json.array() once decoded. A marker is one byte that never occurs in UTF-8, which
+-- no JSON escape can produce: a decoded string equals it only when the text holds `"<byte>"`
+-- itself, and a marker followed by `"` in the text makes another marker taken.
+local find, sub, gsub, byte, concat, tointeger = string.find, string.sub, string.gsub, string.byte, table.concat,
+  math.tointeger
+local MARKERS = { "\255", "\254", "\253", "\252", "\251", "\250", "\249", "\248", "\247", "\246", "\245",
+  "\193", "\192" }
+
+local WHITE = { [32] = true, [9] = true, [13] = true, [10] = true }
+local BEFORE_VALUE = { [58] = true, [44] = true, [91] = true }  -- : , [
+
+-- Whether the `[` at `p` may start a value: it is first, or after `:`, `,` or `[` (and white
+-- space). Elsewhere it is inside a string (or not JSON), as in "a []" or "x[]".
+local function may_start_value(s, p)
+  repeat p = p - 1 until not WHITE[byte(s, p)]
+  return p == 0 or BEFORE_VALUE[byte(s, p)] == true
+end
+
+-- Start and end of each `[ ]` (JSON white space only: `[\f]` stays invalid) where a value may
+-- start, as a flat list. Plain finds of `[`: a pattern search would cost ~10 ns a byte, as much as
+-- decoding.
+local function empty_arrays(s)
+  local list, n = {}, 0
+  local p = find(s, "[", 1, true)
+  while p do
+    local _, e = find(s, "^[ \t\r\n]*%]", p + 1)
+    if e and may_start_value(s, p) then list[n + 1], list[n + 2], n = p, e, n + 2 end
+    p = find(s, "[", (e or p) + 1, true)
+  end
+  return list
+end
+
+-- The entries of `list` outside strings: escapes blanked (the length kept), each '"' left opens
+-- or closes a string, so an even number of them before an entry puts it outside.
+local function outside_strings(s, list)
+  local plain = find(s, "\\", 1, true) and gsub(s, "\\.", "__") or s
+  local out, counted, quotes = {}, 1, 0
+  for i = 1, #list, 2 do
+    quotes = quotes + select(2, gsub(sub(plain, counted, list[i] - 1), '"', ""))
+    counted = list[i]
+    if quotes % 2 == 0 then out[#out + 1], out[#out + 2] = list[i], list[i + 1] end
+  end
+  return out
+end
+
+-- cjson gives every number as a float: the integers of `t` (`depth` levels down) become Lua
+-- integers, as users expect (a port prints as 5432, not 5432.0); each `marker` (nil: none) becomes
+-- an empty array. A marker as a key was `[]` as a key, and one 200 levels down was an array too
+-- deep: not JSON, raised for the caller to report from the text itself.
+local function integers(t, marker, depth)
   for k, v in pairs(t) do
+    if k == marker then error("an array as a key", 0) end
     local tv = type(v)
     if tv == "number" then
       local i = tointeger(v)
       if i then t[k] = i end
     elseif tv == "table" then
-      integers(v)
+      integers(v, marker, depth + 1)
+    elseif v == marker then
+      if depth >= 200 then error("too deep", 0) end
+      t[k] = setmetatable({}, array_mt)
     end
   end
 end
 
---- Decodes JSON text; returns the value, or nil and a message when the text is not JSON.
+-- The value of `s` with the `[]` of `list` replaced by `marker` and decoded as arrays; nil when
+-- that is not JSON.
+local function decode_marked(s, list, marker)
+  local out, last, quoted = {}, 1, '"' .. marker .. '"'
+  for i = 1, #list, 2 do
+    out[i], out[i + 1], last = sub(s, last, list[i] - 1), quoted, list[i + 1] + 1
+  end
+  out[#out + 1] = sub(s, last)
+  local ok, v = pcall(cjson.decode, concat(out))
+  if ok and v == marker then return setmetatable({}, array_mt) end
+  if ok and type(v) == "table" then ok = pcall(integers, v, marker, 1) end
+  if ok then return type(v) == "number" and (tointeger(v) or v) or v end
+  return nil
+end
+
+-- The value of `s` with its empty arrays marked as arrays; nil when `s` is not JSON or has none.
+-- Every `[]` is tried as outside strings first: a marker put inside a string ends that string
+-- with a raw marker byte after it, which is never JSON, so success proves them all outside.
+local function decode_with_arrays(s)
+  local list = empty_arrays(s)
+  if #list == 0 then return nil end
+  local marker
+  for _, m in ipairs(MARKERS) do
+    if not find(s, m .. '"', 1, true) then marker = m break end  -- memchr finds the rare byte fast
+  end
+  if not marker then return nil end
+  local v = decode_marked(s, list, marker)
+  if v ~= nil then return v end
+  list = outside_strings(s, list)
+  return #list > 0 and decode_marked(s, list, marker) or nil
+end
+
+--- Decodes JSON text; returns the value, or nil and a message when the text is not JSON. Arrays,
+-- empty ones included, come back as arrays (json.is_array), so that they encode as they were.
 function M.decode(s)
   if type(s) ~= "string" then return nil, "expected JSON text, got " .. type(s) end
-  local ok, v = pcall(cjson.decode, s)
+  local v = decode_with_arrays(s)
+  if v ~= nil then return v end
+  -- No empty array, or not JSON: then cjson says why in terms of the text as given.
+  local ok
+  ok, v = pcall(cjson.decode, s)
   if not ok then return nil, (tostring(v):gsub("^.-:%d+: ", "")) end
-  if type(v) == "table" then integers(v) elseif type(v) == "number" then v = tointeger(v) or v end
+  if type(v) == "table" then integers(v, nil, 1) elseif type(v) == "number" then v = tointeger(v) or v end
   return v
 end
 

@@ -94,7 +94,7 @@ local function read_json_arg(v)
   end
   local decoded, err = json.decode(text)
   if decoded == nil then return nil, "--json is not valid JSON: " .. tostring(err) end
-  if type(decoded) ~= "table" or (next(decoded) ~= nil and #decoded > 0) then
+  if type(decoded) ~= "table" or json.is_array(decoded) then  -- `[]` too: decoded arrays are marked
     return nil, "--json must be a JSON object, got " .. text
   end
   return decoded

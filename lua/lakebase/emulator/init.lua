@@ -170,8 +170,12 @@ function M.start(opts)
     run { "mkdir", "-p", "-m", "0700", opts.data }
   end
   if opts.postgres ~= false then
-    -- Unix sockets need a short path; this one is private to this emulator process.
-    E.sockdir = run { "mktemp", "-d", "/tmp/lbpg-XXXXXX" }
+    -- The servers' Unix sockets, private to this emulator process: in $TMPDIR (so that a test run
+    -- can tell its own servers from others'), unless that is relative or too long for a socket
+    -- path (104 bytes on macOS, with "/lbpg-XXXXXX/.s.PGSQL.65535"), then in /tmp.
+    local base = (os.getenv("TMPDIR") or ""):gsub("/+$", "")
+    if base:sub(1, 1) ~= "/" or #base > 75 then base = "/tmp" end
+    E.sockdir = run { "mktemp", "-d", base .. "/lbpg-XXXXXX" }
     -- mktemp -t: in $TMPDIR, else /tmp
     if not opts.data then E.tmpdir = run { "mktemp", "-d", "-t", "lakebase-emulator-XXXXXX" } end
   end

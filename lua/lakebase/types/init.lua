@@ -45,7 +45,7 @@ function M.luarc(existing, dir)
   local cfg = {}
   if existing and existing:match("%S") then
     local decoded, err = json.decode(existing)
-    if type(decoded) ~= "table" or (next(decoded) ~= nil and #decoded > 0) then
+    if type(decoded) ~= "table" or json.is_array(decoded) then
       error("is not a JSON object" .. (err and (" (" .. err .. ")") or ""), 0)
     end
     cfg = decoded

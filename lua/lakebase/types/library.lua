@@ -630,7 +630,8 @@ function lakebase.json.encode(v) end
 ---@return string
 function lakebase.json.pretty(v) end
 
---- Decodes JSON text: the value, or nil and a message.
+--- Decodes JSON text: the value, or nil and a message. Empty arrays come back marked (json.array),
+--- so that they encode as [] again.
 ---@param s string
 ---@return any
 ---@return string? err
