@@ -130,7 +130,9 @@ T.test("under 429 storms, 503s, drops, slow and malformed answers a workflow com
   for b in project:branches() do left[#left + 1] = b:id() end
   T.eq(table.concat(left, ","), "production", "every workflow branch is gone, none duplicated")
   T.ok(fc.stats.retries > 0, "retries happened: " .. fc.stats.retries)
-  T.ok(lb.now() - t0 < 50, "finished in time")
+  -- A guard against a hang, not a speed test: with 40 % of answers failing, unlucky chains of
+  -- backoffs made this take 18 s alone and 66 s beside other tests on a loaded 2-core machine.
+  T.ok(lb.now() - t0 < 150, "finished (no hang): " .. string.format("%.0f s", lb.now() - t0))
   local counts = flaky.engine.faults.counts
   T.ok((counts.drop or 0) > 0 and (counts["429"] or 0) > 0, "faults were injected")
   flaky:stop()
