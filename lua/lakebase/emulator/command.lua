@@ -126,6 +126,8 @@ function M.parse(args, i, getenv)
   if (opts.client_id == nil) ~= (opts.client_secret == nil) then
     return nil, "--client-id and --client-secret go together"
   end
+  local idle, idle_problem = require("lakebase.runtime.httpd").env_idle_timeout()
+  if not idle then return nil, idle_problem end
   if opts.port and (opts.port ~= math.floor(opts.port) or opts.port > 65535) then
     return nil, "option '--port' needs a whole number from 0 to 65535"
   end
