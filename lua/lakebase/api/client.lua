@@ -14,6 +14,7 @@ local validate = require "lakebase.api.validate"
 local core = require "lakebase.core"
 local errors = require "lakebase.base.errors"
 local redact = require "lakebase.base.redact"
+local printable = require "lakebase.base.printable"
 local log = require "lakebase.base.log"
 local schema = require "lakebase.api.schema"
 local retry = require "lakebase.api.retry"
@@ -83,9 +84,9 @@ end
 local function api_error(method, path, status, body, headers)
   local decoded = json.decode(body or "")
   local code, message
-  if type(decoded) == "table" then  -- fields of the wrong type are ignored, not trusted
-    code = type(decoded.error_code) == "string" and decoded.error_code or nil
-    message = type(decoded.message) == "string" and decoded.message or nil
+  if type(decoded) == "table" then  -- fields of the wrong type are ignored, not trusted; shown safely
+    code = type(decoded.error_code) == "string" and printable.text(decoded.error_code, true) or nil
+    message = type(decoded.message) == "string" and printable.text(decoded.message) or nil
   end
   return errors.new { kind = "api", status = status, error_code = code or ("HTTP_" .. status),
     message = redact.text(message or ("HTTP " .. status .. " from " .. method .. " " .. path)),

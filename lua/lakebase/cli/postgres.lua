@@ -3,6 +3,7 @@
 local commands = require "lakebase.api.commands"
 local json = require "lakebase.base.json"
 local errors = require "lakebase.base.errors"
+local printable = require "lakebase.base.printable"
 
 local globals = require "lakebase.cli.globals"
 
@@ -182,7 +183,7 @@ local function parse(cmd, argv, i)
   return a
 end
 
--- A dotted path ("status.hosts.host") of a decoded body, as text for a table cell.
+-- A dotted path ("status.hosts.host") of a decoded body, as text for a CSV field.
 local function field(t, path)
   for key in path:gmatch("[^.]+") do
     if type(t) ~= "table" then return "" end
@@ -196,6 +197,7 @@ end
 -- fields' last parts in capitals), as list commands print it and the REPL shows lists.
 function M.table_text(kind, rows)
   local cols = commands.COLUMNS[kind]
+  local width = require("lakebase.cli.sql_render").display_width
   local cells, widths = {}, {}
   local header = {}
   for c, path in ipairs(cols) do
@@ -205,14 +207,14 @@ function M.table_text(kind, rows)
   for r, row in ipairs(rows) do
     cells[r] = {}
     for c, path in ipairs(cols) do
-      cells[r][c] = field(row, path)
-      widths[c] = math.max(widths[c], #cells[r][c])
+      cells[r][c] = printable.text(field(row, path), true)  -- for a terminal: one line, no escapes
+      widths[c] = math.max(widths[c], width(cells[r][c]))
     end
   end
   local lines = {}
   local function line(values)
     local parts = {}
-    for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - #v)) or v end
+    for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - width(v))) or v end
     lines[#lines + 1] = table.concat(parts, "  ") .. "\n"
   end
   line(header)
@@ -267,7 +269,7 @@ local function output(cmd, a, result)
 end
 
 local function fail(err)
-  io.stderr:write("Error: ", errors.message(err), "\n")
+  io.stderr:write("Error: ", printable.text(errors.message(err)), "\n")
   return 1
 end
 
