@@ -74,6 +74,12 @@ for i = 1, 5 do r.rows[i] = {i, string.rep("x", 30)} end
 print(require("lakebase.cli.repl").show(r))'
 LAKEBASE_REPL_MAX_ROWS=2 LAKEBASE_REPL_MAX_WIDTH=10 "$LB" -e "$grid" >"$tmp/out" 2>&1
 check "LAKEBASE_REPL_MAX_ROWS and _MAX_WIDTH limit the grid" bash -c "[ \"\$(sed -n '3p;5p;6p' $tmp/out)\" = \"\$(printf '  1  xxxxxxxxx…\n... 3 more rows\n(5 rows)')\" ]"
+for var in LAKEBASE_REPL_MAX_ROWS LAKEBASE_REPL_MAX_WIDTH; do
+  for bad in abc -3 1.5; do
+    env $var=$bad "$LB" repl </dev/null >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+    check "$var=$bad is refused naming it (exit 2), not silently replaced by the default" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"$var is '$bad': expected a whole number\" $tmp/err"
+  done
+done
 LAKEBASE_REPL_MAX_ROWS=0 "$LB" -e "$grid" >"$tmp/out" 2>&1
 check "0 shows every row, default width 40" bash -c "[ \$(wc -l <$tmp/out) = 8 ] && grep -q '^  5  x\{30\}$' $tmp/out"
 
