@@ -113,6 +113,21 @@ run postgres update-endpoint projects/shop/branches/production/endpoints/primary
 check "a number written as a decimal string is sent as a number" bash -c "[ \"\$(jq .status.autoscaling_limit_max_cu $tmp/out)\" = 4 ]"
 run postgres create-branch projects/shop x --json '{not json'
 check "bad --json exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q -- '--json is not valid JSON' $tmp/err"
+# Hostile --json files: each refused (exit 2) naming what is wrong, nothing sent.
+printf '{"spec": {"no_expiry": true}}\0{"spec": {"ttl": "1s"}}' >"$tmp/nul.json"
+run postgres create-branch projects/shop nul --json @"$tmp/nul.json"
+check "--json with a NUL byte (what follows it was silently dropped): refused at its position" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'NUL byte at character 30' $tmp/err" && no_request_sent
+printf '{"spec": {"no_expiry": true, "x": "caf\xe9"}}' >"$tmp/latin1.json"
+run postgres create-branch projects/shop latin1 --json @"$tmp/latin1.json"
+check "--json that is not UTF-8 (Latin-1): refused at the byte" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'not UTF-8 at character 39' $tmp/err" && no_request_sent
+printf '\xef\xbb\xbf{"spec": {"no_expiry": true}}' >"$tmp/bom.json"
+run postgres create-branch projects/shop bom --json @"$tmp/bom.json"
+check "--json starting with a byte order mark: refused, saying so" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'byte order mark' $tmp/err" && no_request_sent
+run postgres create-branch projects/shop dir --json @"$tmp"
+check "--json @DIRECTORY: refused naming the path" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"cannot read --json file $tmp: Is a directory\" $tmp/err" && no_request_sent
+python3 -c 'print("[" + ",".join(["1"] * 300000) + "]")' >"$tmp/big.json"
+run postgres create-branch projects/shop big --json @"$tmp/big.json"
+check "--json a huge non-object: refused without echoing it all" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'must be a JSON object' $tmp/err && [ \$(wc -c <$tmp/err) -lt 1000 ]" && no_request_sent
 run postgres list-projects --frobnicate
 check "an unknown flag exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown flag '--frobnicate'\" $tmp/err"
 run postgres create-branch projects/shop x --timeout soon

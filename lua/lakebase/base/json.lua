@@ -129,6 +129,13 @@ end
 --- Decodes JSON text; returns the value, or nil and a message when the text is not JSON.
 function M.decode(s)
   if type(s) ~= "string" then return nil, "expected JSON text, got " .. type(s) end
+  -- JSON text is UTF-8 (RFC 8259): cjson would stop at a NUL, dropping what follows, and pass
+  -- other bytes through to every output.
+  if s:sub(1, 3) == "\xEF\xBB\xBF" then return nil, "it starts with a byte order mark (U+FEFF): save it as UTF-8 without one" end
+  local nul = s:find("\0", 1, true)
+  if nul then return nil, "NUL byte at character " .. nul end
+  local valid, bad = utf8.len(s)
+  if not valid then return nil, "not UTF-8 at character " .. bad end
   local ok, v = pcall(cjson.decode, s)
   if not ok then return nil, (tostring(v):gsub("^.-:%d+: ", "")) end
   if type(v) == "table" then integers(v) elseif type(v) == "number" then v = tointeger(v) or v end

@@ -89,13 +89,15 @@ local function read_json_arg(v)
   if v:sub(1, 1) == "@" then
     local f, err = io.open(v:sub(2), "rb")
     if not f then return nil, "cannot read --json file: " .. err end
-    text = f:read("a")
+    local rerr
+    text, rerr = f:read("a")
     f:close()
+    if not text then return nil, "cannot read --json file " .. v:sub(2) .. ": " .. tostring(rerr) end
   end
   local decoded, err = json.decode(text)
   if decoded == nil then return nil, "--json is not valid JSON: " .. tostring(err) end
   if type(decoded) ~= "table" or (next(decoded) ~= nil and #decoded > 0) then
-    return nil, "--json must be a JSON object, got " .. text
+    return nil, "--json must be a JSON object, got " .. (#text > 80 and (text:sub(1, 80) .. "...") or text)
   end
   return decoded
 end
