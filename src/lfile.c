@@ -67,13 +67,14 @@ static int c_write_private(lua_State *L) {
   return 1;
 }
 
-/* core.file_mode(path) -> permission bits (e.g. 0600), or nil and a message */
+/* core.file_mode(path) -> permission bits (e.g. 0600) and type bits (S_IFMT), or nil and a message */
 static int c_file_mode(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   struct stat st;
   if (stat(path, &st) != 0) return fail(L, "stat", path, errno);
   lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
-  return 1;
+  lua_pushinteger(L, (lua_Integer)(st.st_mode & S_IFMT));
+  return 2;
 }
 
 void lb_file_register(lua_State *L) {
