@@ -65,6 +65,10 @@ timeout 10 "$LB" repl <"$tmp/incomplete.lua" >"$tmp/out" 2>"$tmp/err"; echo $? >
 check "input from a file; a statement left incomplete at its end is an error (status 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"expected near <eof>\" $tmp/out"
 timeout 10 "$LB" repl </dev/null >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "empty input (/dev/null, which cannot be polled) ends at once with status 0" rc_is 0
+timeout 10 "$LB" repl <&- >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "a closed standard input: one line naming it, status 1, no traceback" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -qx 'lakebase repl: cannot read standard input: Bad file descriptor' $tmp/err && ! grep -q traceback $tmp/err"
+timeout 10 "$LB" run - <&- >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "run - with a closed standard input: exit 2 saying why" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"cannot read the script from standard input: Bad file descriptor\" $tmp/err"
 { printf 'print("first")\n'; sleep 1; printf 'print("after a pause")\n'; } | timeout 10 "$LB" repl >"$tmp/out" 2>"$tmp/err"
 check "a line written later to a pipe left open is read when it comes" bash -c "[ \"\$(cat $tmp/out)\" = \"\$(printf 'first\nafter a pause')\" ]"
 

@@ -117,11 +117,13 @@ local function read_script(path)
     f = io.stdin
   else
     f, err = io.open(path, "rb")
-    if not f then return nil, err end
+    if not f then return nil, "cannot open script " .. err end
   end
-  local text = f:read("a")
+  local text, rerr = f:read("a")
   if f ~= io.stdin then f:close() end
-  if text == nil then return nil, "cannot read " .. path end
+  if text == nil then
+    return nil, "cannot read " .. (path == "-" and "the script from standard input" or path) .. ": " .. tostring(rerr)
+  end
   return (text:gsub("^#![^\n]*", ""))  -- a shebang line stays a comment (line numbers kept)
 end
 
@@ -358,7 +360,7 @@ function M.main(argv)
       return usage_error("'database' is the Databricks CLI's Lakebase Provisioned group (database instances); " ..
         "lakebase manages Lakebase Autoscaling: 'lakebase postgres ...'")
     end
-    if not text then return usage_error("cannot open script " .. rerr) end
+    if not text then return usage_error(rerr) end
     chunk, err = load(text, "@" .. (script == "-" and "stdin" or script), "t")
   end
   if not chunk then

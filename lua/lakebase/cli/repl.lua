@@ -201,6 +201,8 @@ end
 -- Standard input that is not a terminal (a pipe, a file) is read here, without libedit, which
 -- neither reads it line by line nor reports its end. Returns a read_line: the next line (a last
 -- one without a newline too), or false at the end.
+local unreadable = false  -- standard input could not be read: the REPL fails
+
 local function input_reader()
   local stdin, buf, ended = core.repl_stdin(), "", false
   return function()
@@ -219,8 +221,10 @@ local function input_reader()
         ended = true
       elseif err == "again" then
         sched.wait(core.watch(stdin, "r"))
-      else
-        error("reading standard input: " .. err, 0)
+      else  -- a closed or unreadable stdin ends the input, as a failure
+        io.stderr:write("lakebase repl: cannot read standard input: ", err, "\n")
+        unreadable = true
+        return false
       end
     end
   end
@@ -318,7 +322,7 @@ function M.run(opts)
       end
     end
   end
-  return failed
+  return failed or unreadable
 end
 
 return M
