@@ -163,4 +163,17 @@ check "without configuration: exit 1 and what to set" bash -c "[ \$(cat $tmp/rc)
 run --local postgres list-projects -o json
 check "--local runs a command against an embedded emulator" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat $tmp/out)\" = '[]' ]"
 
+# The emulator refusing to start says why in one line (exit 1), and leaves its data as it was.
+emu_port=$(sed -n "s/.*listening on http:\/\/127.0.0.1://p" "$tmp/emu.out")
+timeout 10 "$LB" emulator --no-postgres --port "$emu_port" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "emulator on a port in use: exit 1, one line naming it, no traceback" bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \$(wc -l <$tmp/err) = 1 ] && grep -q \"127.0.0.1:$emu_port: Address already in use\" $tmp/err"
+for state in '{"resources": ' '"x"' '[1, 2]' '{"resources": "none"}'; do
+  mkdir -p "$tmp/data"; printf '%s' "$state" >"$tmp/data/state.json"
+  timeout 10 "$LB" emulator --no-postgres --data "$tmp/data" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+  check "emulator --data with state.json '$state': refused in one line naming it, the file kept" bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \$(wc -l <$tmp/err) = 1 ] && grep -q \"cannot read $tmp/data/state.json\" $tmp/err && [ \"\$(cat $tmp/data/state.json)\" = '$state' ]"
+done
+rm -rf "$tmp/data"; mkdir -p "$tmp/data/state.json"
+timeout 10 "$LB" emulator --no-postgres --data "$tmp/data" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "emulator --data with a directory as state.json: 'Is a directory'" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"cannot read $tmp/data/state.json: Is a directory\" $tmp/err"
+
 finish
