@@ -13,6 +13,7 @@ The path chooses the misbehaviour (the query string is ignored):
   /big?n=N          200, a JSON string body of N bytes    anything else     200 {"projects": []}
   /escapes          400 whose error code and message hold terminal escapes (ESC, OSC, CR, C1, bidi)
   /escapes-503      the same as a 503, retried
+  /api/2.0/postgres/projects/loop/branches   a page of one branch whose next_page_token is always "same"
 """
 import json
 import socket
@@ -93,6 +94,11 @@ class Handler(socketserver.StreamRequestHandler):
             body = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "try later"}'
             self.head("503 Service Unavailable", ["Content-Type: application/json",
                                                   "Content-Length: %d" % len(body)])
+            w.write(body)
+        elif path == "/api/2.0/postgres/projects/loop/branches":
+            body = json.dumps({"branches": [{"name": "projects/loop/branches/b", "uid": "u"}],
+                               "next_page_token": "same"}).encode()
+            self.head("200 OK", ["Content-Type: application/json", "Content-Length: %d" % len(body)])
             w.write(body)
         elif path in ("/escapes", "/escapes-503"):
             message = "bad\x1b]0;retitled\x07 value\x1b[2J\rhidden\u009b31m\u202eevil\x00 \xff\nnext line"

@@ -146,6 +146,10 @@ run --retry-timeout 5s api GET /escapes-503
 check "  and in the retry notices" eval "escapes_shown && grep -q 'HTTP 503 INVALID\\\\x1B\[31m; retrying in' $tmp/err"
 
 
+bounded 30 "$max_kb" "$LB" postgres list-branches projects/loop -o json
+check "a server repeating its next_page_token: the listing fails at once naming it (exit 1), not an endless loop" \
+  bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"repeated the page token 'same'\" $tmp/err && awk 'BEGIN { exit !($(cat "$tmp/secs") < 5) }'"
+
 for bad in 5x -1s soon ""; do
   run --retry-timeout "$bad" api GET /503
   check "--retry-timeout '$bad' is refused (exit 2, named), nothing sent" \

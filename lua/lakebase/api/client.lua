@@ -259,6 +259,7 @@ function Client:list(parent, kind, opts)
   opts = opts or {}
   local path = schema.collection_path(def, parent)
   local page, i, token, finished = {}, 0, opts.page_token, false
+  local seen = {}  -- page tokens asked for: one coming back would make the listing endless
   local function iterator()
     while true do
       i = i + 1
@@ -267,8 +268,13 @@ function Client:list(parent, kind, opts)
       local q = { page_size = opts.page_size, page_token = token, show_deleted = opts.show_deleted and "true" or nil }
       local body = shape.page(self:request("GET", path, q), def.list_key, "GET", path)
       page, i = body[def.list_key] or {}, 0
+      if token then seen[token] = true end
       token = body.next_page_token
-      if token == nil or token == "" then finished = true end
+      if token == nil or token == "" then finished = true
+      elseif seen[token] then
+        error(errors.new { kind = "api", method = "GET", path = path, message = string.format(
+          "the service repeated the page token '%s' listing %s: the listing would never end", token, path) }, 0)
+      end
     end
   end
   listings[iterator] = kind
