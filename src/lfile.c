@@ -1,7 +1,7 @@
 /*
-** lfile.c: core.write_private(path, data) writes a file that may hold a secret: created with mode
-** 0600 from the start (never briefly readable by others), written to PATH.tmp-PID, flushed and
-** renamed over PATH so a reader sees the old or the new content, never half of it.
+** lfile.c: core.write_private(path, data [, sync [, mode]]) writes a file: mode 0600 (or `mode`) from
+** the start, to a new PATH.tmp-PID (O_EXCL, no symlink followed), flushed and renamed over PATH (a
+** symlink there replaced, not written through): a reader sees the old or the new content, never half.
 ** Returns true, or nil and a message naming the path.
 */
 #include <errno.h>
@@ -45,10 +45,11 @@ static int c_write_private(lua_State *L) {
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   int sync = lua_isnone(L, 3) || lua_toboolean(L, 3);
+  mode_t mode = (mode_t)luaL_optinteger(L, 4, 0600) & 0777;
   int fd = create_tmp(L, path);
   const char *tmp = lua_tostring(L, -1);
   if (fd < 0) return fail(L, "create", tmp, errno);
-  int err = fchmod(fd, 0600) != 0 ? errno : 0;  /* exactly 0600, whatever the umask */
+  int err = fchmod(fd, mode) != 0 ? errno : 0;  /* exactly the mode, whatever the umask */
   for (size_t off = 0; !err && off < len;) {
     ssize_t n = write(fd, data + off, len - off);
     if (n < 0 && errno == EINTR) continue;
@@ -66,13 +67,14 @@ static int c_write_private(lua_State *L) {
   return 1;
 }
 
-/* core.file_mode(path) -> permission bits (e.g. 0600), or nil and a message */
+/* core.file_mode(path) -> permission bits (e.g. 0600) and type bits (S_IFMT), or nil and a message */
 static int c_file_mode(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   struct stat st;
   if (stat(path, &st) != 0) return fail(L, "stat", path, errno);
   lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
-  return 1;
+  lua_pushinteger(L, (lua_Integer)(st.st_mode & S_IFMT));
+  return 2;
 }
 
 void lb_file_register(lua_State *L) {

@@ -11,7 +11,11 @@ The path chooses the misbehaviour (the query string is ignored):
   /empty            closes without a byte                 /reset            closes with a RST
   /503              503 TEMPORARILY_UNAVAILABLE           /not-json         200 with an HTML body
   /big?n=N          200, a JSON string body of N bytes    anything else     200 {"projects": []}
+  /escapes          400 whose error code and message hold terminal escapes (ESC, OSC, CR, C1, bidi)
+  /escapes-503      the same as a 503, retried
+  /api/2.0/postgres/projects/loop/branches   a page of one branch whose next_page_token is always "same"
 """
+import json
 import socket
 import socketserver
 import ssl
@@ -90,6 +94,17 @@ class Handler(socketserver.StreamRequestHandler):
             body = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "try later"}'
             self.head("503 Service Unavailable", ["Content-Type: application/json",
                                                   "Content-Length: %d" % len(body)])
+            w.write(body)
+        elif path == "/api/2.0/postgres/projects/loop/branches":
+            body = json.dumps({"branches": [{"name": "projects/loop/branches/b", "uid": "u"}],
+                               "next_page_token": "same"}).encode()
+            self.head("200 OK", ["Content-Type: application/json", "Content-Length: %d" % len(body)])
+            w.write(body)
+        elif path in ("/escapes", "/escapes-503"):
+            message = "bad\x1b]0;retitled\x07 value\x1b[2J\rhidden\u009b31m\u202eevil\x00 \xff\nnext line"
+            body = json.dumps({"error_code": "INVALID\x1b[31m", "message": message}).encode()
+            status = "400 Bad Request" if path == "/escapes" else "503 Service Unavailable"
+            self.head(status, ["Content-Type: application/json", "Content-Length: %d" % len(body)])
             w.write(body)
         elif path == "/not-json":
             self.head("200 OK", ["Content-Type: text/html", "Content-Length: 13"])

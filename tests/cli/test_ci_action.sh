@@ -172,6 +172,16 @@ echo "Bad Id" >.lakebase-project
 check "a malformed project file exits 2 naming it, before anything runs" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"the default project 'Bad Id' (from ./.lakebase-project) is not a project ID\" $tmp/err"
 "$LB" project clear >"$tmp/out" 2>"$tmp/err"
 check "project clear removes the file" bash -c "[ ! -e .lakebase-project ]"
+# A checkout may plant .lakebase-project as a symlink (to ~/.bashrc, say): project use replaces the
+# link with a file and never writes through it; a directory there is refused, naming the path.
+echo precious >"$tmp/victim"
+ln -s "$tmp/victim" .lakebase-project
+"$LB" project use shop >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "project use replaces a symlink planted at .lakebase-project, never writing through it" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat $tmp/victim)\" = precious ] && [ ! -L .lakebase-project ] && [ \"\$(cat .lakebase-project)\" = shop ]"
+rm .lakebase-project; mkdir .lakebase-project
+"$LB" project use shop >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "a directory at .lakebase-project: exit 1 naming it" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'cannot write .lakebase-project: Is a directory' $tmp/err"
+rmdir .lakebase-project
 cd "$tmp"
 
 finish

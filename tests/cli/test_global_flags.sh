@@ -71,6 +71,10 @@ LAKEBASE_RETRY_TIMEOUT=soon "$LB" postgres list-projects -p dev >"$tmp/out" 2>"$
 check "a malformed LAKEBASE_RETRY_TIMEOUT exits 2" rc_is 2
 LAKEBASE_RETRY_TIMEOUT=soon "$LB" postgres list-projects -p dev --retry-timeout 30s >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "--retry-timeout after the command overrides it" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '\"name\": \"projects/shop\"' $tmp/out"
+for bad in 0 2.5 1e999 ten; do
+  LAKEBASE_MAX_REQUESTS=$bad "$LB" postgres list-projects -p dev >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+  check "a malformed LAKEBASE_MAX_REQUESTS=$bad exits 2 naming it, before any request" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"^lakebase: LAKEBASE_MAX_REQUESTS is '$bad': expected a whole number from 1 to 10000\" $tmp/err && [ ! -s $tmp/out ]"
+done
 run postgres list-projects -p dev --retry-timeout=never
 check "a bad --retry-timeout exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q never $tmp/err"
 

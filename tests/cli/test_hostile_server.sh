@@ -133,6 +133,23 @@ bounded 30 "$max_kb" "$LB" --host "http://127.0.0.1:$closed" --retry-timeout 5s 
 check "a refused connection is retried, announced, within --retry-timeout" \
   bash -c "grep -Eq '^lakebase: GET projects: .*Couldn.t connect to server; retrying in' $tmp/err && grep -q 'gave up' $tmp/err"
 
+# Terminal injection: what a server says is printed with its control characters made visible, so
+# it cannot retitle the window, clear the screen, overwrite a line (CR) or reorder text (bidi).
+escapes_shown() {
+  ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$tmp/err" && ! grep -q $'\xc2\x9b' "$tmp/err" &&
+    ! grep -q $'\xe2\x80\xae' "$tmp/err" && grep -q 'bad\\x1B\]0;retitled\\x07 value\\x1B\[2J\\rhidden' "$tmp/err" &&
+    grep -q 'INVALID\\x1B\[31m' "$tmp/err" && grep -q '^next line' "$tmp/err"
+}
+run api GET /escapes
+check "an error message with terminal escapes is printed with them visible (exit 1)" eval 'rc_is 1 && escapes_shown'
+run --retry-timeout 5s api GET /escapes-503
+check "  and in the retry notices" eval "escapes_shown && grep -q 'HTTP 503 INVALID\\\\x1B\[31m; retrying in' $tmp/err"
+
+
+bounded 30 "$max_kb" "$LB" postgres list-branches projects/loop -o json
+check "a server repeating its next_page_token: the listing fails at once naming it (exit 1), not an endless loop" \
+  bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"repeated the page token 'same'\" $tmp/err && awk 'BEGIN { exit !($(cat "$tmp/secs") < 5) }'"
+
 for bad in 5x -1s soon ""; do
   run --retry-timeout "$bad" api GET /503
   check "--retry-timeout '$bad' is refused (exit 2, named), nothing sent" \

@@ -80,6 +80,21 @@ run api get projects -o csv
 check "api -o csv: exit 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'text, json or yaml' $tmp/err"
 run postgres list-projects -o xml
 check "an unknown format names the ones there are" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"text, json, yaml or csv, got 'xml'\" $tmp/err"
+# The table is for a terminal: a name holding control characters (ESC sequences, CR, a line
+# break, C1, a bidi override) is shown with them visible, one line per resource, aligned.
+"$LB" postgres create-project evil --json "{\"spec\": {\"display_name\": \"a\\u001b]0;title\\u0007b\\u001b[2J\\r\\nc\\u009b\\u202ed \u00e9\"}}" >/dev/null
+run postgres list-projects -o text
+check "a table shows control characters in names as escapes" bash -c "grep -q '^projects/evil  *a\\\\x1B\]0;title\\\\x07b\\\\x1B\[2J\\\\r\\\\nc\\\\u009B\\\\u202Ed é  ' $tmp/out"
+check "  none reaches the terminal" bash -c "! LC_ALL=C grep -q \$'[\\x01-\\x1f\\x7f]' $tmp/out && ! grep -q \$'\\xc2\\x9b' $tmp/out && ! grep -q \$'\\xe2\\x80\\xae' $tmp/out"
+check "  one line per resource, columns aligned in characters" python3 -c 'import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+col = lines[0].index("PG_VERSION")
+sys.exit(0 if len(lines) == 5 and all(l[col - 2:col] == "  " and l[col] != " " for l in lines) else print(lines) or 1)' "$tmp/out"
+"$LB" postgres get-project projects/evil -o json >"$tmp/evil.json"
+"$LB" postgres get-project projects/evil -o yaml >"$tmp/evil.yaml"
+check "  while json and yaml keep the value itself" same_data "$tmp/evil.yaml" "$tmp/evil.json"
+check "  (json escapes it as JSON does)" grep -q '"display_name": *"a\\u001b\]0;title\\u0007b' "$tmp/evil.json"
+
 run postgres --help
 check "--help lists yaml and csv" bash -c "grep -q 'text, json, yaml, or csv for lists' $tmp/out"
 

@@ -121,6 +121,21 @@ done
 run -v postgres create-branch projects/shop x --json '{"spec": []}'
 check "an empty array for the spec object is refused: exit 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -qF 'invalid value for spec: expected an object, got an array' $tmp/err"
 check "  before any request" no_request_sent
+# Hostile --json files: each refused (exit 2) naming what is wrong, nothing sent.
+printf '{"spec": {"no_expiry": true}}\0{"spec": {"ttl": "1s"}}' >"$tmp/nul.json"
+run postgres create-branch projects/shop nul --json @"$tmp/nul.json"
+check "--json with a NUL byte (what follows it was silently dropped): refused at its position" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'NUL byte at character 30' $tmp/err" && no_request_sent
+printf '{"spec": {"no_expiry": true, "x": "caf\xe9"}}' >"$tmp/latin1.json"
+run postgres create-branch projects/shop latin1 --json @"$tmp/latin1.json"
+check "--json that is not UTF-8 (Latin-1): refused at the byte" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'not UTF-8 at character 39' $tmp/err" && no_request_sent
+printf '\xef\xbb\xbf{"spec": {"no_expiry": true}}' >"$tmp/bom.json"
+run postgres create-branch projects/shop bom --json @"$tmp/bom.json"
+check "--json starting with a byte order mark: refused, saying so" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'byte order mark' $tmp/err" && no_request_sent
+run postgres create-branch projects/shop dir --json @"$tmp"
+check "--json @DIRECTORY: refused naming the path" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"cannot read --json file $tmp: Is a directory\" $tmp/err" && no_request_sent
+python3 -c 'print("[" + ",".join(["1"] * 300000) + "]")' >"$tmp/big.json"
+run postgres create-branch projects/shop big --json @"$tmp/big.json"
+check "--json a huge non-object: refused without echoing it all" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'must be a JSON object' $tmp/err && [ \$(wc -c <$tmp/err) -lt 1000 ]" && no_request_sent
 run postgres list-projects --frobnicate
 check "an unknown flag exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown flag '--frobnicate'\" $tmp/err"
 run postgres create-branch projects/shop x --timeout soon
@@ -155,5 +170,18 @@ run postgres list-projects
 check "without configuration: exit 1 and what to set" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'no Databricks host configured: set DATABRICKS_HOST' $tmp/err"
 run --local postgres list-projects -o json
 check "--local runs a command against an embedded emulator" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat $tmp/out)\" = '[]' ]"
+
+# The emulator refusing to start says why in one line (exit 1), and leaves its data as it was.
+emu_port=$(sed -n "s/.*listening on http:\/\/127.0.0.1://p" "$tmp/emu.out")
+timeout 10 "$LB" emulator --no-postgres --port "$emu_port" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "emulator on a port in use: exit 1, one line naming it, no traceback" bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \$(wc -l <$tmp/err) = 1 ] && grep -q \"127.0.0.1:$emu_port: Address already in use\" $tmp/err"
+for state in '{"resources": ' '"x"' '[1, 2]' '{"resources": "none"}'; do
+  mkdir -p "$tmp/data"; printf '%s' "$state" >"$tmp/data/state.json"
+  timeout 10 "$LB" emulator --no-postgres --data "$tmp/data" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+  check "emulator --data with state.json '$state': refused in one line naming it, the file kept" bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \$(wc -l <$tmp/err) = 1 ] && grep -q \"cannot read $tmp/data/state.json\" $tmp/err && [ \"\$(cat $tmp/data/state.json)\" = '$state' ]"
+done
+rm -rf "$tmp/data"; mkdir -p "$tmp/data/state.json"
+timeout 10 "$LB" emulator --no-postgres --data "$tmp/data" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "emulator --data with a directory as state.json: 'Is a directory'" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"cannot read $tmp/data/state.json: Is a directory\" $tmp/err"
 
 finish

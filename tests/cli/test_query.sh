@@ -28,6 +28,14 @@ run query "SELECT 'one' AS only" --target $EP -o text
 check "text: (1 row)" bash -c "tail -1 $tmp/out | grep -qx '(1 row)'"
 run query "SELECT E'tab\\there' AS t, E'line\\nbreak' AS l" $EP -o text
 check "text: tabs and line breaks are written as \\t and \\n" bash -c "sed -n 3p $tmp/out | grep -qF 'tab\\there  line\\nbreak'"
+# Values and column names come from the database (any user's data): terminal escapes in them are shown, not sent.
+esc=$'\x1b'
+run query "SELECT E'a\\x1b]0;title\\x07b\\x1b[2J' AS \"col$esc[31m\", E'\\u009b\\u202e' AS c2" $EP -o text
+check "text: escape sequences in values and names are shown as \\x1B, never sent to the terminal" bash -c "
+  grep -qF 'col\\x1B[31m' $tmp/out && sed -n 3p $tmp/out | grep -qF 'a\\x1B]0;title\\x07b\\x1B[2J  \\u009B\\u202E' &&
+  ! LC_ALL=C grep -q \$'[\\x01-\\x1f\\x7f]' $tmp/out && ! grep -q \$'\\xc2\\x9b' $tmp/out"
+run query "SELECT E'\\x1b[2J'::int" $EP
+check "a SQL error quoting a value shows its escapes (exit 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -qF '\\x1B[2J' $tmp/err && ! LC_ALL=C grep -q \$'\\x1b' $tmp/err"
 
 run query "SELECT 1 AS id, 'x' AS name, true AS ok, NULL AS nothing, '{\"k\": [1, 2]}'::jsonb AS doc, 9007199254740993 AS big, 'NaN'::float8 AS nan, '\\x0102ff'::bytea AS raw, 2.50::numeric AS price, 1 AS id" $EP -o json
 check "json: keys in column order, types kept, json as JSON, big ints and NaN as strings, bytea base64" out_eq '[

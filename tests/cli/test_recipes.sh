@@ -52,6 +52,21 @@ run recipe run scale-compute --endpoint $ep
 check "scale-compute with nothing to change fails clearly" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'nothing to change' $tmp/err"
 run recipe run credentials --endpoint $ep --env-file "$tmp/cred.env"
 check "credentials prints where to connect and writes the password only to the file" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^PGUSER=' $tmp/out && grep -q '^export PGPASSWORD=' $tmp/cred.env && ! grep -q 'lbpg_' $tmp/out"
+# An env file that is not a regular file (/dev/stdout, /dev/null, a pipe from >(...)) is written
+# into, never replaced by a file: as root, renaming over /dev/null or /dev/stdout replaces the device.
+run recipe run credentials --endpoint $ep --env-file /dev/fd/1
+check "--env-file /dev/fd/1 (standard output, here a file) writes to it" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^export PGPASSWORD=' $tmp/out"
+mkfifo "$tmp/fifo"
+timeout 20 cat "$tmp/fifo" >"$tmp/from-fifo" & reader=$!
+run recipe run credentials --endpoint $ep --env-file "$tmp/fifo"
+wait $reader
+check "--env-file naming a pipe writes into it and leaves the pipe" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q '^export PGPASSWORD=' $tmp/from-fifo && [ -p $tmp/fifo ]"
+mkdir "$tmp/envdir"
+run recipe run credentials --endpoint $ep --env-file "$tmp/envdir"
+check "--env-file naming a directory: exit 1 naming it" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"$tmp/envdir: Is a directory\" $tmp/err"
+check "  one line, no traceback of lakebase's own code" bash -c "[ \$(wc -l <$tmp/err) = 1 ] && ! grep -q traceback $tmp/err"
+run recipe run credentials --endpoint $ep-missing
+check "a built-in recipe's failed API call: exit 1, one line 'Error: ...', no traceback" bash -c "[ \$(cat $tmp/rc) = 1 ] && [ \$(wc -l <$tmp/err) = 1 ] && grep -q '^Error: .*HTTP 404' $tmp/err"
 run recipe run pitr-branch --project shop --branch restored --ago 1m
 check "pitr-branch branches from a past moment" bash -c "[ \$(cat $tmp/rc) = 0 ] && \"$LB\" postgres get-branch projects/shop/branches/restored -o json | grep -q '\"source_branch_time\"'"
 run recipe run pitr-branch --project shop --branch both --ago 1m --at 2026-01-01T00:00:00Z

@@ -65,6 +65,10 @@ timeout 10 "$LB" repl <"$tmp/incomplete.lua" >"$tmp/out" 2>"$tmp/err"; echo $? >
 check "input from a file; a statement left incomplete at its end is an error (status 1)" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q \"expected near <eof>\" $tmp/out"
 timeout 10 "$LB" repl </dev/null >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check "empty input (/dev/null, which cannot be polled) ends at once with status 0" rc_is 0
+timeout 10 "$LB" repl <&- >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "a closed standard input: one line naming it, status 1, no traceback" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -qx 'lakebase repl: cannot read standard input: Bad file descriptor' $tmp/err && ! grep -q traceback $tmp/err"
+timeout 10 "$LB" run - <&- >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check "run - with a closed standard input: exit 2 saying why" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"cannot read the script from standard input: Bad file descriptor\" $tmp/err"
 { printf 'print("first")\n'; sleep 1; printf 'print("after a pause")\n'; } | timeout 10 "$LB" repl >"$tmp/out" 2>"$tmp/err"
 check "a line written later to a pipe left open is read when it comes" bash -c "[ \"\$(cat $tmp/out)\" = \"\$(printf 'first\nafter a pause')\" ]"
 
@@ -74,6 +78,12 @@ for i = 1, 5 do r.rows[i] = {i, string.rep("x", 30)} end
 print(require("lakebase.cli.repl").show(r))'
 LAKEBASE_REPL_MAX_ROWS=2 LAKEBASE_REPL_MAX_WIDTH=10 "$LB" -e "$grid" >"$tmp/out" 2>&1
 check "LAKEBASE_REPL_MAX_ROWS and _MAX_WIDTH limit the grid" bash -c "[ \"\$(sed -n '3p;5p;6p' $tmp/out)\" = \"\$(printf '  1  xxxxxxxxx…\n... 3 more rows\n(5 rows)')\" ]"
+for var in LAKEBASE_REPL_MAX_ROWS LAKEBASE_REPL_MAX_WIDTH; do
+  for bad in abc -3 1.5; do
+    env $var=$bad "$LB" repl </dev/null >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+    check "$var=$bad is refused naming it (exit 2), not silently replaced by the default" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"$var is '$bad': expected a whole number\" $tmp/err"
+  done
+done
 LAKEBASE_REPL_MAX_ROWS=0 "$LB" -e "$grid" >"$tmp/out" 2>&1
 check "0 shows every row, default width 40" bash -c "[ \$(wc -l <$tmp/out) = 8 ] && grep -q '^  5  x\{30\}$' $tmp/out"
 

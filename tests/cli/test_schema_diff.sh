@@ -70,5 +70,7 @@ run recipe run schema-diff --project shop --pr 1 --database nosuch
 check "a database on neither branch is named" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'database nosuch exists on neither branch' $tmp/err"
 run recipe run schema-diff --project shop --pr 1 --pg-dump /nonexistent/pg_dump
 check "a missing pg_dump is named" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q '/nonexistent/pg_dump' $tmp/err"
+run recipe run schema-diff --project shop --pr 1 --summary-file /dev/full
+check "a summary that cannot be written (a full disk) fails naming it, not exit 0" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'cannot write /dev/full: No space left on device' $tmp/err"
 
 finish

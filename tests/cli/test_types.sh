@@ -61,6 +61,15 @@ check "two directories: exit 2" rc_is 2
 touch afile
 run types afile/defs --no-luarc
 check "a DIR that cannot be made: exit 1 naming it" bash -c "[ \$(cat $tmp/rc) = 1 ] && grep -q 'cannot create afile/defs' $tmp/err"
+# Files planted where the temporary files go (a shared directory, a checkout): never written through.
+rm -rf defs .luarc.json; mkdir defs
+echo precious >victim
+ln -s ../victim defs/lakebase.lua.tmp
+ln -s victim .luarc.json.tmp
+run types defs
+check "symlinks planted at the temporary names are not followed" bash -c "[ \$(cat $tmp/rc) = 0 ] && [ \"\$(cat victim)\" = precious ] && [ ! -L defs/lakebase.lua ] && [ ! -L .luarc.json ] && grep -q 'workspace' .luarc.json && cmp -s defs/lakebase.lua <('$LB' -e 'io.write(require(\"lakebase.types\").files()[\"lakebase.lua\"])')"
+check "  the definitions are readable by all (0644), as source files are" bash -c "[ \$(stat -c %a defs/lakebase.lua) = 644 ] && [ \$(stat -c %a .luarc.json) = 644 ]"
+rm -f defs/lakebase.lua.tmp .luarc.json.tmp
 run types --help
 check "types --help" bash -c "[ \$(cat $tmp/rc) = 0 ] && grep -q 'workspace.library' $tmp/out"
 finish

@@ -150,6 +150,15 @@ T.test("invalid IDs, bodies and masks are 400 with the API's error body", functi
   end
 end)
 
+T.test("answers are UTF-8 JSON even when they echo bytes that are not (written as U+FFFD, as Go does)", function()
+  for _, target in ipairs { "caf%E9/x", "projects/p/nosuch%FF%FE", "projects?project_id=a%C3" } do
+    local status, body, _, text = c:call(target:find("project_id") and "POST" or "GET", P .. target, { spec = {} })
+    T.ok(status == 400 or status == 404, target .. ": refused, got " .. tostring(status))
+    T.ok(utf8.len(text), target .. ": the answer is UTF-8: " .. text)
+    T.ok(body and body.message:find("\u{FFFD}", 1, true), target .. ": the stray byte shown as U+FFFD: " .. tostring(body and body.message))
+  end
+end)
+
 T.test("duplicates are 409, unknown resources 404, and a branch has one read-write endpoint", function()
   local status, body = c:call("POST", P .. "projects?project_id=app", { spec = {} })
   T.eq(status, 409, "duplicate project") T.eq(body.error_code, "ALREADY_EXISTS", "error_code")

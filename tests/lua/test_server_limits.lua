@@ -114,7 +114,58 @@ T.test("a malformed idle timeout is refused by name when the server starts", fun
       timeout = 30 }
     T.ok(r.code ~= 0, "refused: " .. bad)
     T.ok(r.stderr:find("LAKEBASE_HTTPD_IDLE_TIMEOUT is '" .. bad .. "'", 1, true), "named: " .. r.stderr)
+    T.eq(r.code, 2, "a usage error, exit 2: " .. bad)
+    T.ok(not r.stderr:find("traceback", 1, true), "one line, no traceback: " .. r.stderr)
   end
+end)
+
+-- Request framing a proxy in front could read differently from the server (request smuggling,
+-- RFC 9112 sections 5 and 6.3): the server answers 400 and closes, and runs no request. The handler
+-- counts the requests it runs and echoes each body.
+T.test("framing a proxy could read otherwise is refused: duplicate or non-decimal Content-Length, space before ':', CR or LF in a value", function()
+  local ran = {}
+  local server = require("lakebase.runtime.httpd").serve { handler = function(req)
+    ran[#ran + 1] = req.method .. " " .. req.path .. " " .. req.body
+    return 200, {}, "ran " .. #ran
+  end }
+  local function exchange(raw)
+    local conn = net.connect("127.0.0.1", server.port)
+    conn:send(raw)
+    local got = {}
+    lb.timeout(5, function()
+      while true do
+        local data = conn:receive()
+        if not data then break end
+        got[#got + 1] = data
+      end
+    end)
+    conn:close()
+    return table.concat(got)
+  end
+  local head = "POST /p HTTP/1.1\r\nHost: x\r\n"
+  local cases = {
+    ["two different Content-Length"] = head .. "Content-Length: 2\r\nContent-Length: 30\r\n\r\n{}GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    ["a hexadecimal Content-Length"] = head .. "Content-Length: 0x2\r\n\r\n{}",
+    ["a fractional Content-Length"] = head .. "Content-Length: 1.5\r\n\r\n{}",
+    ["a signed Content-Length"] = head .. "Content-Length: +2\r\n\r\n{}",
+    ["a space before the colon"] = head .. "Content-Length : 2\r\n\r\n{}",
+    ["a header name that is not a token"] = head .. "Content Length: 2\r\n\r\n{}",
+    ["a bare LF inside a value"] = head .. "X-A: a\nContent-Length: 2\r\n\r\n{}",
+  }
+  for name, raw in pairs(cases) do
+    local before = #ran
+    local answer = exchange(raw)
+    T.ok(answer:match("^HTTP/1.1 400 "), name .. ": 400, got " .. answer:sub(1, 60))
+    T.ok(answer:find("Connection: close", 1, true), name .. ": the connection is closed")
+    T.eq(#ran, before, name .. ": nothing ran")
+  end
+  local same = exchange(head .. "Content-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+  T.ok(same:match("^HTTP/1.1 200 "), "the same Content-Length twice is one length: " .. same:sub(1, 60))
+  T.eq(ran[#ran], "POST /p {}", "and the body is read once")
+  local two = exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+  local _, answers = two:gsub("HTTP/1%.1 200 ", "")
+  T.eq(answers, 2, "two pipelined requests get two answers")
+  server:close()
 end)
 
 T.test("a compute's front door out of descriptors keeps accepting: it answers a client once the others leave", function()

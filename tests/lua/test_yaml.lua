@@ -46,7 +46,10 @@ local TRICKY = { "123", "-1", "+1", "1.5", ".5", "1e3", "0x1F", "017", "0o17", "
   "`tick", "!bang", "&anchor", "*alias", "|pipe", ">gt", "'sq", '"dq', "{b", "[a", "]", "}", ",", "a, b", "= x", "=",
   "<<", "inf", ".inf", "-.inf", "nan", ".NaN", "1.0.0", "v1", "projects/shop/branches/main", "ENDPOINT_TYPE_READ_WRITE",
   "multi\nline\n", "multi\nline", "a\n\nb", "ends\n\n", "\n", "\nlead", " indented\nnext", "tab\tin", "\ttab",
-  "line  \ntrailing", "quote\"back\\slash", "ctrl\1x\127", "cr\r\n", "日本語", "é", "emoji 🎉", "a  b" }
+  "line  \ntrailing", "quote\"back\\slash", "ctrl\1x\127", "cr\r\n", "日本語", "é", "emoji 🎉", "a  b",
+  -- what YAML takes for line breaks (NEL, LS, PS) or refuses as unprintable (C1 controls, U+FFFE/FFFF)
+  "nel\u{85}x", "ls\u{2028}x", "ps\u{2029}x", "lines\nnel\u{85}\n", "lines\n\u{2028}", "c1\u{80}\u{9F}",
+  "\u{FEFF}bom", "\u{FFFE}", "nc\u{FFFF}", "ok\u{A0}\u{D7FF}\u{E000}\u{FFFD}" }
 
 T.test("strings that look like something else stay the same strings", function()
   local back = read_back(yaml.encode(TRICKY))

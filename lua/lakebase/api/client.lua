@@ -14,6 +14,7 @@ local validate = require "lakebase.api.validate"
 local core = require "lakebase.core"
 local errors = require "lakebase.base.errors"
 local redact = require "lakebase.base.redact"
+local printable = require "lakebase.base.printable"
 local log = require "lakebase.base.log"
 local schema = require "lakebase.api.schema"
 local retry = require "lakebase.api.retry"
@@ -83,9 +84,9 @@ end
 local function api_error(method, path, status, body, headers)
   local decoded = json.decode(body or "")
   local code, message
-  if type(decoded) == "table" then  -- fields of the wrong type are ignored, not trusted
-    code = type(decoded.error_code) == "string" and decoded.error_code or nil
-    message = type(decoded.message) == "string" and decoded.message or nil
+  if type(decoded) == "table" then  -- fields of the wrong type are ignored, not trusted; shown safely
+    code = type(decoded.error_code) == "string" and printable.text(decoded.error_code, true) or nil
+    message = type(decoded.message) == "string" and printable.text(decoded.message) or nil
   end
   return errors.new { kind = "api", status = status, error_code = code or ("HTTP_" .. status),
     message = redact.text(message or ("HTTP " .. status .. " from " .. method .. " " .. path)),
@@ -258,6 +259,7 @@ function Client:list(parent, kind, opts)
   opts = opts or {}
   local path = schema.collection_path(def, parent)
   local page, i, token, finished = {}, 0, opts.page_token, false
+  local seen = {}  -- page tokens asked for: one coming back would make the listing endless
   local function iterator()
     while true do
       i = i + 1
@@ -266,8 +268,13 @@ function Client:list(parent, kind, opts)
       local q = { page_size = opts.page_size, page_token = token, show_deleted = opts.show_deleted and "true" or nil }
       local body = shape.page(self:request("GET", path, q), def.list_key, "GET", path)
       page, i = body[def.list_key] or {}, 0
+      if token then seen[token] = true end
       token = body.next_page_token
-      if token == nil or token == "" then finished = true end
+      if token == nil or token == "" then finished = true
+      elseif seen[token] then
+        error(errors.new { kind = "api", method = "GET", path = path, message = string.format(
+          "the service repeated the page token '%s' listing %s: the listing would never end", token, path) }, 0)
+      end
     end
   end
   listings[iterator] = kind

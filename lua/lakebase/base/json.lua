@@ -20,6 +20,23 @@ local function escape_char(c)
   return escapes[c] or string.format("\\u%04x", c:byte())
 end
 
+-- A string as JSON: each byte that is not part of valid UTF-8 written as U+FFFD, as Go's
+-- encoding/json writes it, so that every JSON text written is UTF-8 (an echoed path with stray
+-- bytes in it too), then escaped.
+local function string_text(s)
+  if not utf8.len(s) then
+    local out, i = {}, 1
+    while i <= #s do
+      local valid, bad = utf8.len(s, i)
+      if valid then out[#out + 1] = s:sub(i) break end
+      out[#out + 1] = s:sub(i, bad - 1) .. "\u{FFFD}"
+      i = bad + 1
+    end
+    s = table.concat(out)
+  end
+  return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
+end
+
 local encode_value
 local indent  -- nil: compact; else the indentation unit of the encode in progress
 
@@ -64,7 +81,7 @@ local function encode_table(t, out, depth, seen)
     for i, k in ipairs(keys) do
       if i > 1 then out[#out + 1] = "," end
       newline(out, depth + 1)
-      out[#out + 1] = '"' .. k:gsub('[%c"\\]', escape_char) .. (indent and '": ' or '":')
+      out[#out + 1] = string_text(k) .. (indent and ': ' or ':')
       encode_value(t[k], out, depth + 1, seen)
     end
     if #keys > 0 then newline(out, depth) end
@@ -78,7 +95,7 @@ function encode_value(v, out, depth, seen)
   if v == nil or v == M.null then
     out[#out + 1] = "null"
   elseif t == "string" then
-    out[#out + 1] = '"' .. v:gsub('[%c"\\]', escape_char) .. '"'
+    out[#out + 1] = string_text(v)
   elseif t == "boolean" then
     out[#out + 1] = v and "true" or "false"
   elseif math.type(v) == "integer" then
@@ -214,6 +231,13 @@ end
 -- empty ones included, come back as arrays (json.is_array), so that they encode as they were.
 function M.decode(s)
   if type(s) ~= "string" then return nil, "expected JSON text, got " .. type(s) end
+  -- JSON text is UTF-8 (RFC 8259): cjson would stop at a NUL, dropping what follows, and pass
+  -- other bytes through to every output.
+  if s:sub(1, 3) == "\xEF\xBB\xBF" then return nil, "it starts with a byte order mark (U+FEFF): save it as UTF-8 without one" end
+  local nul = s:find("\0", 1, true)
+  if nul then return nil, "NUL byte at character " .. nul end
+  local valid, bad = utf8.len(s)
+  if not valid then return nil, "not UTF-8 at character " .. bad end
   local v = decode_with_arrays(s)
   if v ~= nil then return v end
   -- No empty array, or not JSON: then cjson says why in terms of the text as given.

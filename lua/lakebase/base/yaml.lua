@@ -25,15 +25,32 @@ end
 
 local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ["\0"] = "\\0" }
 
+-- Characters YAML readers take for line breaks (NEL U+0085, LS U+2028, PS U+2029) or refuse as
+-- unprintable (the other C1 controls, U+FFFE, U+FFFF), and the BOM: escaped, never written as such.
+local UNSAFE_UTF8 = { "\xC2[\x80-\x9F]", "\xE2\x80[\xA8\xA9]", "\xEF\xBF[\xBE\xBF]", "\xEF\xBB\xBF" }
+
+local function escape_unsafe_utf8(s)
+  for _, pattern in ipairs(UNSAFE_UTF8) do
+    s = s:gsub(pattern, function(c) return string.format("\\u%04X", utf8.codepoint(c)) end)
+  end
+  return s
+end
+
+local function has_unsafe_utf8(s)
+  for _, pattern in ipairs(UNSAFE_UTF8) do if s:find(pattern) then return true end end
+  return false
+end
+
 local function quoted(s)
-  return '"' .. s:gsub('[%c"\\\127]', function(c) return ESCAPES[c] or string.format("\\x%02X", c:byte()) end) .. '"'
+  s = s:gsub('[%c"\\\127]', function(c) return ESCAPES[c] or string.format("\\x%02X", c:byte()) end)
+  return '"' .. escape_unsafe_utf8(s) .. '"'
 end
 
 -- A literal block (|) for text with line breaks that a block holds exactly: no control
 -- characters but tabs, no space or break at the start, no trailing blanks, at most one final break.
 local function block_ok(s)
   return s:find("\n", 1, true) ~= nil and not s:find("[\0-\8\11-\31\127]") and not s:match("^[ \t\n]")
-    and not s:find("\n\n$") and not s:find("[ \t]\n") and not s:find("[ \t]$")
+    and not s:find("\n\n$") and not s:find("[ \t]\n") and not s:find("[ \t]$") and not has_unsafe_utf8(s)
 end
 
 local function scalar(v, indent)

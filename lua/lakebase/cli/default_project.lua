@@ -69,10 +69,9 @@ function M.command(argv, i)
     end
     local why = id_problem(arg)
     if why then io.stderr:write("lakebase project use: invalid project ID '", arg, "': it ", why, "\n") return 2 end
-    local f, err = io.open(M.FILE, "wb")
-    if not f then io.stderr:write("lakebase project use: ", tostring(err), "\n") return 1 end
-    f:write(arg, "\n")
-    f:close()
+    -- A new file renamed into place: a symlink planted there (a checkout's) is replaced, not followed.
+    local ok, err = require("lakebase.core").write_private(M.FILE, arg .. "\n", false, tonumber("644", 8))
+    if not ok then io.stderr:write("lakebase project use: ", tostring(err), "\n") return 1 end
     io.stdout:write("default project: ", arg, " (./", M.FILE, ")\n")
     if os.getenv("LAKEBASE_PROJECT") and os.getenv("LAKEBASE_PROJECT") ~= "" then
       io.stderr:write("lakebase project use: note: LAKEBASE_PROJECT=", os.getenv("LAKEBASE_PROJECT"), " is set and wins over the file\n")

@@ -66,8 +66,9 @@ Exit status:
            the output could not be written (`lakebase: write error: ...`; a reader that went
            away, as with `| head`, is not an error)
   2        the command line is wrong (unknown option, missing or unreadable script, a bad
-           argument or parameter, a malformed LAKEBASE_CLEANUP_GRACE, LAKEBASE_RETRY_TIMEOUT or
-           LAKEBASE_MAX_RESPONSE_BYTES), before anything runs or any request is sent
+           argument or parameter, a malformed LAKEBASE_CLEANUP_GRACE, LAKEBASE_RETRY_TIMEOUT,
+           LAKEBASE_MAX_RESPONSE_BYTES, LAKEBASE_MAX_REQUESTS or LAKEBASE_REPL_MAX_ROWS/_WIDTH,
+           or LAKEBASE_HTTPD_IDLE_TIMEOUT for the emulator), before anything runs or any request is sent
   3        something was left behind: a cleanup (an ephemeral resource's deletion, a
            lakebase.defer) failed or was abandoned; the list is on stderr. It takes the place of
            0, 1 or the script's own os.exit code. --keep leaving resources on purpose is not this
@@ -116,11 +117,13 @@ local function read_script(path)
     f = io.stdin
   else
     f, err = io.open(path, "rb")
-    if not f then return nil, err end
+    if not f then return nil, "cannot open script " .. err end
   end
-  local text = f:read("a")
+  local text, rerr = f:read("a")
   if f ~= io.stdin then f:close() end
-  if text == nil then return nil, "cannot read " .. path end
+  if text == nil then
+    return nil, "cannot read " .. (path == "-" and "the script from standard input" or path) .. ": " .. tostring(rerr)
+  end
   return (text:gsub("^#![^\n]*", ""))  -- a shebang line stays a comment (line numbers kept)
 end
 
@@ -307,8 +310,10 @@ function M.main(argv)
     rest = taken
   end
   -- After every flag: --retry-timeout given anywhere overrides a malformed LAKEBASE_RETRY_TIMEOUT.
+  local policy = require "lakebase.runtime.http_policy"
   local env_problem = require("lakebase.runtime.sched").cleanup_grace_problem or
-    require("lakebase.api.retry").timeout_problem or require("lakebase.runtime.http_policy").max_response_problem
+    require("lakebase.api.retry").timeout_problem or policy.max_response_problem or policy.max_requests_problem or
+    require("lakebase.cli.repl").grid_problem()
   if env_problem then return usage_error(env_problem) end
   local auth_flags = g.auth
   if g.local_mode and (auth_flags.host or auth_flags.profile or auth_flags.auth_type) then
@@ -355,7 +360,7 @@ function M.main(argv)
       return usage_error("'database' is the Databricks CLI's Lakebase Provisioned group (database instances); " ..
         "lakebase manages Lakebase Autoscaling: 'lakebase postgres ...'")
     end
-    if not text then return usage_error("cannot open script " .. rerr) end
+    if not text then return usage_error(rerr) end
     chunk, err = load(text, "@" .. (script == "-" and "stdin" or script), "t")
   end
   if not chunk then

@@ -3,6 +3,7 @@
 local commands = require "lakebase.api.commands"
 local json = require "lakebase.base.json"
 local errors = require "lakebase.base.errors"
+local printable = require "lakebase.base.printable"
 
 local globals = require "lakebase.cli.globals"
 
@@ -89,13 +90,15 @@ local function read_json_arg(v)
   if v:sub(1, 1) == "@" then
     local f, err = io.open(v:sub(2), "rb")
     if not f then return nil, "cannot read --json file: " .. err end
-    text = f:read("a")
+    local rerr
+    text, rerr = f:read("a")
     f:close()
+    if not text then return nil, "cannot read --json file " .. v:sub(2) .. ": " .. tostring(rerr) end
   end
   local decoded, err = json.decode(text)
   if decoded == nil then return nil, "--json is not valid JSON: " .. tostring(err) end
   if type(decoded) ~= "table" or json.is_array(decoded) then  -- `[]` too: decoded arrays are marked
-    return nil, "--json must be a JSON object, got " .. text
+    return nil, "--json must be a JSON object, got " .. (#text > 80 and (text:sub(1, 80) .. "...") or text)
   end
   return decoded
 end
@@ -183,7 +186,7 @@ local function parse(cmd, argv, i)
   return a
 end
 
--- A dotted path ("status.hosts.host") of a decoded body, as text for a table cell.
+-- A dotted path ("status.hosts.host") of a decoded body, as text for a CSV field.
 local function field(t, path)
   for key in path:gmatch("[^.]+") do
     if type(t) ~= "table" then return "" end
@@ -197,6 +200,7 @@ end
 -- fields' last parts in capitals), as list commands print it and the REPL shows lists.
 function M.table_text(kind, rows)
   local cols = commands.COLUMNS[kind]
+  local width = require("lakebase.cli.sql_render").display_width
   local cells, widths = {}, {}
   local header = {}
   for c, path in ipairs(cols) do
@@ -206,14 +210,14 @@ function M.table_text(kind, rows)
   for r, row in ipairs(rows) do
     cells[r] = {}
     for c, path in ipairs(cols) do
-      cells[r][c] = field(row, path)
-      widths[c] = math.max(widths[c], #cells[r][c])
+      cells[r][c] = printable.text(field(row, path), true)  -- for a terminal: one line, no escapes
+      widths[c] = math.max(widths[c], width(cells[r][c]))
     end
   end
   local lines = {}
   local function line(values)
     local parts = {}
-    for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - #v)) or v end
+    for c, v in ipairs(values) do parts[c] = c < #values and (v .. string.rep(" ", widths[c] - width(v))) or v end
     lines[#lines + 1] = table.concat(parts, "  ") .. "\n"
   end
   line(header)
@@ -268,7 +272,7 @@ local function output(cmd, a, result)
 end
 
 local function fail(err)
-  io.stderr:write("Error: ", errors.message(err), "\n")
+  io.stderr:write("Error: ", printable.text(errors.message(err)), "\n")
   return 1
 end
 

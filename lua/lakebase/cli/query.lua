@@ -4,6 +4,7 @@
 -- across them), connecting again while the compute wakes up, and the results as an aligned table,
 -- JSON or CSV (cli/sql_render.lua). A SQL error exits 1 with its SQLSTATE.
 local globals = require "lakebase.cli.globals"
+local printable = require "lakebase.base.printable"
 local target = require "lakebase.cli.target"
 local sql_input = require "lakebase.cli.sql_input"
 local render = require "lakebase.cli.sql_render"
@@ -152,11 +153,11 @@ end
 
 -- The message of a SQL error as the CLI shows it: severity, message, SQLSTATE, DETAIL, HINT.
 local function sql_message(err)
-  if type(err) ~= "table" or err.kind ~= "sql" then return errors.message(err) end
+  if type(err) ~= "table" or err.kind ~= "sql" then return printable.text(errors.message(err)) end
   local msg = err.message
   if err.detail then msg = msg .. "\nDETAIL: " .. err.detail end
   if err.hint then msg = msg .. "\nHINT:   " .. err.hint end
-  return msg
+  return printable.text(msg)  -- it may quote the data
 end
 
 -- Runs one statement, within a.timeout seconds when set. Returns the result, or raises.

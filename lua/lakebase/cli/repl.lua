@@ -61,13 +61,25 @@ end
 
 --- How results print: NULL as `null`, cells cut at max_width columns, the first max_rows rows
 -- (LAKEBASE_REPL_MAX_ROWS and LAKEBASE_REPL_MAX_WIDTH change the two; 0 means no limit).
+-- A malformed value is refused when the command line starts (grid_problem), so never used here.
+local function grid_limit(var, default)
+  local text = os.getenv(var)
+  if text == nil or text == "" then return default end
+  local n = text:match("^%d+$") and math.tointeger(tonumber(text))
+  if not n then return nil, var .. " is '" .. text .. "': expected a whole number, 0 or more (0: no limit)" end
+  return n == 0 and math.huge or n
+end
+
 function M.grid_options()
-  local function limit(var, default)
-    local n = math.tointeger(tonumber(os.getenv(var) or ""))
-    if n == nil or n < 0 then return default end
-    return n == 0 and math.huge or n
-  end
-  return { null = "null", max_rows = limit("LAKEBASE_REPL_MAX_ROWS", 50), max_width = limit("LAKEBASE_REPL_MAX_WIDTH", 40) }
+  return { null = "null", max_rows = grid_limit("LAKEBASE_REPL_MAX_ROWS", 50) or 50,
+    max_width = grid_limit("LAKEBASE_REPL_MAX_WIDTH", 40) or 40 }
+end
+
+--- The message naming a malformed LAKEBASE_REPL_MAX_ROWS or LAKEBASE_REPL_MAX_WIDTH, or nil.
+function M.grid_problem()
+  local _, rows = grid_limit("LAKEBASE_REPL_MAX_ROWS", 50)
+  local _, width = grid_limit("LAKEBASE_REPL_MAX_WIDTH", 40)
+  return rows or width
 end
 
 -- A row set of lakebase.pg as sql_render takes it: conn:statement's result as it is, conn:query's
@@ -189,6 +201,8 @@ end
 -- Standard input that is not a terminal (a pipe, a file) is read here, without libedit, which
 -- neither reads it line by line nor reports its end. Returns a read_line: the next line (a last
 -- one without a newline too), or false at the end.
+local unreadable = false  -- standard input could not be read: the REPL fails
+
 local function input_reader()
   local stdin, buf, ended = core.repl_stdin(), "", false
   return function()
@@ -207,8 +221,10 @@ local function input_reader()
         ended = true
       elseif err == "again" then
         sched.wait(core.watch(stdin, "r"))
-      else
-        error("reading standard input: " .. err, 0)
+      else  -- a closed or unreadable stdin ends the input, as a failure
+        io.stderr:write("lakebase repl: cannot read standard input: ", err, "\n")
+        unreadable = true
+        return false
       end
     end
   end
@@ -306,7 +322,7 @@ function M.run(opts)
       end
     end
   end
-  return failed
+  return failed or unreadable
 end
 
 return M

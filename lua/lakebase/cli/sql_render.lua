@@ -7,6 +7,7 @@
 -- lakebase.pg's conn:statement gives it.
 local json = require "lakebase.base.json"
 local base64 = require "lakebase.base.base64"
+local printable = require "lakebase.base.printable"
 
 local M = {}
 
@@ -127,17 +128,19 @@ function M.text(out, r, opts)
   local null_text = opts and opts.null or "NULL"
   local max_width = opts and opts.max_width or math.huge
   local shown = math.min(#r.rows, opts and opts.max_rows or math.huge)
-  local rows, widths, right = {}, {}, {}
+  local rows, widths, right, names = {}, {}, {}, {}
   for c, name in ipairs(r.fields) do
-    widths[c] = width(name)
+    names[c] = printable.text(name, true)
+    widths[c] = width(names[c])
     right[c] = opts and numeric_column(r, c)
   end
   for i = 1, shown do
     local row, cells = r.rows[i], {}
     for c = 1, #r.fields do
       local v = row[c]
-      -- Tabs and line breaks would break the alignment: written as psql writes them.
-      cells[c] = (v == NULL or v == nil) and null_text or M.text_value(v):gsub("\t", "\\t"):gsub("\n", "\\n"):gsub("\r", "\\r")
+      -- Tabs and line breaks would break the alignment: written as psql writes them (\t, \n), and
+      -- other control characters as escapes, never sent to the terminal.
+      cells[c] = (v == NULL or v == nil) and null_text or printable.text(M.text_value(v), true)
       if width(cells[c]) > max_width then cells[c] = truncate(cells[c], max_width) end
       widths[c] = math.max(widths[c], width(cells[c]))
     end
@@ -146,7 +149,7 @@ function M.text(out, r, opts)
   local rule = {}
   for c, name in ipairs(r.fields) do
     widths[c] = math.max(widths[c], 3)
-    rule[c] = string.rep("-", opts and widths[c] or math.max(width(name), 3))  -- the grid's spans its column
+    rule[c] = string.rep("-", opts and widths[c] or math.max(width(names[c]), 3))  -- the grid's spans its column
   end
   local function line(cells)
     local parts = {}
@@ -160,7 +163,7 @@ function M.text(out, r, opts)
     end
     out(table.concat(parts) .. "\n")
   end
-  line(r.fields)
+  line(names)
   line(rule)
   for _, cells in ipairs(rows) do line(cells) end
   if shown < #r.rows then

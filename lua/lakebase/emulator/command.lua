@@ -126,6 +126,8 @@ function M.parse(args, i, getenv)
   if (opts.client_id == nil) ~= (opts.client_secret == nil) then
     return nil, "--client-id and --client-secret go together"
   end
+  local idle, idle_problem = require("lakebase.runtime.httpd").env_idle_timeout()
+  if not idle then return nil, idle_problem end
   if opts.port and (opts.port ~= math.floor(opts.port) or opts.port > 65535) then
     return nil, "option '--port' needs a whole number from 0 to 65535"
   end
@@ -140,7 +142,11 @@ end
 function M.run(opts)
   local emulator = require "lakebase.emulator"
   local given = opts.token ~= nil
-  local emu = emulator.start(opts)
+  local started, emu = pcall(emulator.start, opts)
+  if not started then  -- a port in use, unreadable data: the reason, not a traceback
+    io.stderr:write("lakebase emulator: ", require("lakebase.base.errors").message(emu), "\n")
+    error(require("lakebase.base.errors").exit(1), 0)
+  end
   io.stdout:write("lakebase emulator listening on ", emu.url, "\n")
   -- A generated token is printed for the user to take; a given one is not repeated to stdout.
   io.stdout:write("token: ", given and "as given" or emu.token, "\n")

@@ -12,12 +12,19 @@ M.__index = M
 function M.open(dir)
   local self = setmetatable({ dir = dir, resources = {}, operations = {}, seq = 0, tokens = {} }, M)
   if dir then
-    local f = io.open(dir .. "/state.json", "rb")
+    local path = dir .. "/state.json"
+    local f = io.open(path, "rb")
     if f then
-      local text = f:read("a")
+      local text, rerr = f:read("a")
       f:close()
-      local state, err = json.decode(text)
-      if not state then error("cannot read " .. dir .. "/state.json: " .. err, 0) end
+      local state, err = json.decode(text or "")
+      if not text then err = tostring(rerr) end
+      -- Anything but a state (another program's JSON) is refused, not taken as empty and overwritten.
+      if state and (type(state) ~= "table" or #state > 0) then err = "not an emulator state (a JSON object)" end
+      for _, k in ipairs { "resources", "operations", "tokens" } do
+        if state and not err and state[k] ~= nil and type(state[k]) ~= "table" then err = "its " .. k .. " is not an object" end
+      end
+      if err then error("cannot read " .. path .. ": " .. err, 0) end
       self.resources = state.resources or {}
       self.operations = state.operations or {}
       self.seq = state.seq or 0

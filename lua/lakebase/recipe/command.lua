@@ -271,7 +271,18 @@ function M.run(argv, i, g)
   local json_mode = flags.output == "json"
   local outs = require("lakebase.recipe.outputs").new { format = json_mode and "json" or "text" }
   local ctx = M.context(client, dry, def, outs, json_mode)
-  def.run(ctx, params)
+  if def.source ~= "built-in" then
+    def.run(ctx, params)  -- a traceback into the recipe's own code helps its author
+  else
+    -- A built-in recipe's failure (an API error, a path it cannot write) is the message alone.
+    local errors = require "lakebase.base.errors"
+    local ok, err = pcall(def.run, ctx, params)
+    if not ok then
+      if errors.is(err, "cancelled") or errors.is(err, "exit") then error(err, 0) end
+      io.stderr:write("Error: ", require("lakebase.base.printable").text(errors.message(err)), "\n")
+      return 1
+    end
+  end
   outs.finish()
   return ctx.exit_status
 end

@@ -321,13 +321,33 @@ function M.validate(def, raw)
   return params
 end
 
---- Writes PG* variables (password included) as shell `export` lines to `path`, mode 0600.
+local S_IFMT_DIR, S_IFMT_REG = tonumber("040000", 8), tonumber("0100000", 8)
+
+--- Writes `data` to `path` as it is (following a symlink, into a device or pipe); raises a
+-- message naming the path when it cannot, a failed flush at close included.
+function M.write_file(path, data)
+  local f, err = io.open(path, "wb")
+  if not f then error("cannot write " .. tostring(err), 0) end
+  local ok, werr = f:write(data)
+  local closed, cerr = f:close()
+  if not (ok and closed) then error("cannot write " .. path .. ": " .. tostring(werr or cerr), 0) end
+end
+
+--- Writes PG* variables (password included) as shell `export` lines to `path`, mode 0600. A
+-- path that is not a regular file (a pipe from >(...)) or is in /dev or /proc (/dev/stdout, even
+-- when standard output is a file; /dev/null) is written into: renaming a file over it would
+-- replace the device, for every process, when run as root. Elsewhere a symlink is replaced.
 function M.write_env_file(path, env)
   local lines = {}
   for _, k in ipairs { "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE" } do
     lines[#lines + 1] = "export " .. k .. "='" .. tostring(env[k]):gsub("'", "'\\''") .. "'"
   end
-  local ok, err = require("lakebase.core").write_private(path, table.concat(lines, "\n") .. "\n")
+  local text = table.concat(lines, "\n") .. "\n"
+  local core = require "lakebase.core"
+  local _, kind = core.file_mode(path)
+  if kind == S_IFMT_DIR then error("cannot write " .. path .. ": Is a directory", 0) end
+  if kind and (kind ~= S_IFMT_REG or path:match("^/dev/") or path:match("^/proc/")) then return M.write_file(path, text) end
+  local ok, err = core.write_private(path, text)
   if not ok then error(err, 0) end
 end
 

@@ -24,13 +24,7 @@ local function read_all(path)
   return s
 end
 
-local function write_file(path, data)
-  local f, err = io.open(path, "wb")
-  if not f then error("cannot write " .. tostring(err), 0) end
-  local ok, werr = f:write(data)
-  local closed, cerr = f:close()
-  if not (ok and closed) then error("cannot write " .. path .. ": " .. tostring(werr or cerr), 0) end
-end
+local write_file = recipe.write_file
 
 -- The recipe's files as {path = content}: a directory's *.lua files, or one file as recipe.lua.
 local function collect(source)

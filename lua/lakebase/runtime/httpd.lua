@@ -21,17 +21,21 @@ local REASONS = { [200] = "OK", [201] = "Created", [204] = "No Content", [400] =
 local MAX_HEADER, MAX_BODY = 64 * 1024, 16 * 1024 * 1024
 M.IDLE_TIMEOUT = 60
 
---- The idle timeout in seconds: opts.idle_timeout, else LAKEBASE_HTTPD_IDLE_TIMEOUT, else 60.
--- Raises a message naming a malformed value.
-local function idle_timeout(opts)
-  if opts.idle_timeout then return opts.idle_timeout end
+--- The idle timeout LAKEBASE_HTTPD_IDLE_TIMEOUT gives (seconds), else 60; nil and a message
+-- naming a malformed value (the emulator's command line refuses to start with it).
+function M.env_idle_timeout()
   local text = os.getenv("LAKEBASE_HTTPD_IDLE_TIMEOUT")
   if text == nil or text == "" then return M.IDLE_TIMEOUT end
   local n = tonumber(text)
   if not n or n <= 0 or n == math.huge then
-    error("LAKEBASE_HTTPD_IDLE_TIMEOUT is '" .. text .. "': expected a number of seconds above 0", 0)
+    return nil, "LAKEBASE_HTTPD_IDLE_TIMEOUT is '" .. text .. "': expected a number of seconds above 0"
   end
   return n
+end
+
+-- opts.idle_timeout, else the environment's; raises naming a malformed value.
+local function idle_timeout(opts)
+  return opts.idle_timeout or assert(M.env_idle_timeout())
 end
 
 --- Decodes %XX escapes and "+" as a space, as the server does for paths and query strings.
@@ -62,16 +66,23 @@ local function read_request(conn)
     if h == "" then break end
     size = size + #h
     if size > MAX_HEADER then return false, "headers too large" end
-    local name, value = h:match("^([^:]+):%s*(.-)%s*$")
-    if not name then return false, "malformed header" end
-    headers[name:lower()] = value
+    -- A token, no space before ':', no CR or LF in the value (RFC 9112 5.1): a proxy in front
+    -- must not read another header or another request here than this server does.
+    local name, value = h:match("^([%w!#$%%&'*+.^_`|~-]+):[ \t]*(.-)[ \t]*$")
+    if not name or value:find("[%z\r\n]") then return false, "malformed header" end
+    name = name:lower()
+    if headers[name] and name == "content-length" and headers[name] ~= value then
+      return false, "conflicting Content-Length headers"
+    end
+    headers[name] = value
   end
   local path, query = target:match("^([^?]*)%??(.*)$")
   local req = { method = method, target = target, path = unescape(path), query = M.parse_query(query),
     headers = headers, version = version, body = "" }
   if headers["transfer-encoding"] then return false, "chunked request bodies are not supported" end
-  local len = tonumber(headers["content-length"] or "0")
-  if not len or len < 0 or len > MAX_BODY then return false, "bad Content-Length" end
+  local text = headers["content-length"] or "0"
+  local len = text:match("^%d+$") and math.tointeger(tonumber(text))  -- digits only (RFC 9110 8.6)
+  if not len or len > MAX_BODY then return false, "bad Content-Length" end
   if len > 0 then
     req.body = conn:read_exactly(len)
     if not req.body then return nil end

@@ -22,15 +22,10 @@ function M.files()
     ["resources.lua"] = require("lakebase.types.resources").text() }
 end
 
+-- Written whole or not at all, through a new temporary file (never one planted there), readable by all.
 local function write_file(path, text)
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "wb")
-  if not f then error("cannot write " .. err, 0) end
-  local ok, werr = f:write(text)
-  f:close()
-  if not ok then os.remove(tmp) error("cannot write " .. path .. ": " .. tostring(werr), 0) end
-  local rok, rerr = os.rename(tmp, path)
-  if not rok then os.remove(tmp) error("cannot write " .. tostring(rerr), 0) end
+  local ok, err = require("lakebase.core").write_private(path, text, false, tonumber("644", 8))
+  if not ok then error(err, 0) end
 end
 
 local function add_unique(list, value)

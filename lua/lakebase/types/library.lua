@@ -555,6 +555,11 @@ function lakebase.httpd.parse_query(q) end
 ---@return string
 function lakebase.httpd.unescape(s) end
 
+--- The idle timeout LAKEBASE_HTTPD_IDLE_TIMEOUT gives (seconds, default 60), or nil and a
+--- message naming a malformed value.
+---@return number?, string?
+function lakebase.httpd.env_idle_timeout() end
+
 --- TCP on the event loop (numeric addresses only).
 ---@class lakebase.net
 ---@field Conn table the metatable of connections

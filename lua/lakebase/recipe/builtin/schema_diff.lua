@@ -23,12 +23,7 @@ local function databases_of(client, branch, into, seen)
   end
 end
 
-local function write(path, text)
-  local f, err = io.open(path, "wb")
-  if not f then error("cannot write " .. path .. ": " .. tostring(err), 0) end
-  f:write(text)
-  f:close()
-end
+local write = require("lakebase.recipe").write_file  -- a full disk is an error, not exit 0
 
 return {
   name = "schema-diff",
