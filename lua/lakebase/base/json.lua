@@ -130,13 +130,12 @@ end
 
 -- Empty arrays. This lua-cjson (2.1) decodes `[]` and `{}` alike, as empty tables, and has no
 -- decode_array_with_array_mt; so each `[]` outside strings is first replaced by a marker string,
--- which becomes json.array() once decoded. A marker is one byte that never occurs in UTF-8, which
--- no JSON escape can produce: a decoded string equals it only when the text holds `"<byte>"`
--- itself, and a marker followed by `"` in the text makes another marker taken.
+-- which becomes json.array() once decoded. The marker is a byte that never occurs in UTF-8 (the
+-- text is checked to be UTF-8 first) and that no JSON escape can produce, so no decoded string
+-- can equal it.
 local find, sub, gsub, byte, concat, tointeger = string.find, string.sub, string.gsub, string.byte, table.concat,
   math.tointeger
-local MARKERS = { "\255", "\254", "\253", "\252", "\251", "\250", "\249", "\248", "\247", "\246", "\245",
-  "\193", "\192" }
+local MARKER = "\255"
 
 local WHITE = { [32] = true, [9] = true, [13] = true, [10] = true }
 local BEFORE_VALUE = { [58] = true, [44] = true, [91] = true }  -- : , [
@@ -216,15 +215,10 @@ end
 local function decode_with_arrays(s)
   local list = empty_arrays(s)
   if #list == 0 then return nil end
-  local marker
-  for _, m in ipairs(MARKERS) do
-    if not find(s, m .. '"', 1, true) then marker = m break end  -- memchr finds the rare byte fast
-  end
-  if not marker then return nil end
-  local v = decode_marked(s, list, marker)
+  local v = decode_marked(s, list, MARKER)
   if v ~= nil then return v end
   list = outside_strings(s, list)
-  return #list > 0 and decode_marked(s, list, marker) or nil
+  return #list > 0 and decode_marked(s, list, MARKER) or nil
 end
 
 --- Decodes JSON text; returns the value, or nil and a message when the text is not JSON. Arrays,
