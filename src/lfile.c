@@ -6,7 +6,6 @@
 */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,14 +66,16 @@ static int c_write_private(lua_State *L) {
   return 1;
 }
 
-/* core.file_mode(path) -> permission bits (e.g. 0600) and type bits (S_IFMT), or nil and a message */
+/* core.file_mode(path) -> permission bits (0600) and type bits (S_IFMT) of what path leads to, and
+   whether path itself is a symbolic link; or nil and a message */
 static int c_file_mode(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  struct stat st;
+  struct stat st, link;
   if (stat(path, &st) != 0) return fail(L, "stat", path, errno);
   lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
   lua_pushinteger(L, (lua_Integer)(st.st_mode & S_IFMT));
-  return 2;
+  lua_pushboolean(L, lstat(path, &link) == 0 && S_ISLNK(link.st_mode));
+  return 3;
 }
 
 void lb_file_register(lua_State *L) {

@@ -44,6 +44,15 @@ check "--reset recreates it (created=true)" bash -c "grep -q 'recreating project
 run recipe run ci-branch --project shop --pr 7 --action delete
 check "--action delete removes the pull request's branch" bash -c "[ \$(cat $tmp/rc) = 0 ] && ! \"$LB\" postgres list-branches projects/shop -o text | grep -q pr-7"
 
+# An env file at a shared path may be a symbolic link planted by someone else: appending the
+# password through it wrote to whatever it pointed at (here a stand-in for ~/.bashrc).
+printf 'victim\n' >"$tmp/victim"
+ln -s "$tmp/victim" "$tmp/planted.env"
+run recipe run ci-branch --project shop --pr 8 --env-file "$tmp/planted.env"
+check "--env-file that is a symbolic link is refused, naming it" bash -c "[ \$(cat $tmp/rc) != 0 ] && grep -q \"cannot append to $tmp/planted.env: it is a symbolic link\" $tmp/err"
+check "  and the file it points at is untouched" bash -c "[ \"\$(cat $tmp/victim)\" = victim ]"
+run recipe run ci-branch --project shop --pr 8 --action delete
+
 # scale-compute, credentials, pitr-branch, prune-branches.
 ep=projects/shop/branches/production/endpoints/primary
 run recipe run scale-compute --endpoint $ep --min-cu 1 --max-cu 8 --suspend 10m

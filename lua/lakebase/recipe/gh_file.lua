@@ -56,8 +56,14 @@ function M.parse(text)
 end
 
 --- Appends `text` to the file at `path`, creating it with mode 0600 when missing (an env file
--- holds a password). Earlier entries are kept, as GitHub expects of $GITHUB_ENV.
+-- holds a password). Earlier entries are kept, as GitHub expects of $GITHUB_ENV. A symbolic link
+-- at `path` is refused (one planted at a shared path such as /tmp/x.env would have the password
+-- appended to whatever it points at), except under /dev and /proc (/dev/stdout is one).
 function M.append(path, text)
+  local _, _, is_link = require("lakebase.core").file_mode(path)
+  if is_link and not (path:find("^/dev/") or path:find("^/proc/")) then
+    error("cannot append to " .. path .. ": it is a symbolic link (name the file it points to)", 0)
+  end
   local probe = io.open(path, "rb")
   if probe then
     probe:close()
