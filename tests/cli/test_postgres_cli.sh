@@ -140,6 +140,10 @@ run postgres list-projects --frobnicate
 check "an unknown flag exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"unknown flag '--frobnicate'\" $tmp/err"
 run postgres create-branch projects/shop x --timeout soon
 check "a bad duration exits 2" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q 'needs a duration' $tmp/err"
+# Beyond Go's int64 nanoseconds the Databricks CLI refuses a duration; this one was taken as "no limit".
+run -v postgres create-branch projects/shop x --timeout 99999999999999999999h
+check "a duration beyond 2562047h exits 2 naming it" bash -c "[ \$(cat $tmp/rc) = 2 ] && grep -q \"needs a duration such as 90s, 20m or 1h30m, got '99999999999999999999h'\" $tmp/err"
+check "  before any request" no_request_sent
 run postgres no-such-command
 check "an unknown command exits 2" rc_is 2
 run postgres --help

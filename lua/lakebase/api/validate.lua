@@ -25,7 +25,8 @@ end
 local UNITS = { ms = 0.001, s = 1.0, m = 60.0, h = 3600.0, d = 86400.0 }  -- floats: no integer wrap-around
 
 --- Durations as people type them: "250ms", "90s", "15m", "2h", "7d", "1h30m", or a plain number
--- of seconds. Returns seconds, or nil.
+-- of seconds. Returns seconds, or nil; also beyond Go's limit (int64 nanoseconds, 2562047h47m16s),
+-- which the Databricks CLI refuses too.
 function M.human_duration(s)
   if type(s) == "number" then return s >= 0 and s or nil end
   if type(s) ~= "string" or s == "" then return nil end
@@ -36,7 +37,7 @@ function M.human_duration(s)
     if not n or not UNITS[unit] then return nil end
     total, rest = total + tonumber(n) * UNITS[unit], tail
   end
-  if total == math.huge then return nil end
+  if total > 9223372036.854775807 then return nil end
   return math.tointeger(total) or total
 end
 
